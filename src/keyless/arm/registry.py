@@ -1,0 +1,50 @@
+"""Resource types that services register with the management plane."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from keyless.arm.router import ActionContext, PutContext
+
+
+PrepareFn = Callable[["PutContext"], Awaitable[dict[str, Any]]]
+DeleteFn = Callable[[dict[str, Any]], Awaitable[None]]
+ActionFn = Callable[["ActionContext"], Awaitable[Any]]
+ViewFn = Callable[[dict[str, Any]], dict[str, Any]]
+
+
+@dataclass
+class ResourceType:
+    """One ARM resource type. `prepare` validates a PUT body and returns what GET will show (the router
+    adds `id`, `name`, `type`); it raises ArmError to refuse, and nothing is stored then."""
+
+    type: str
+    api_versions: tuple[str, ...]
+    prepare: PrepareFn
+    on_delete: DeleteFn | None = None
+    actions: dict[str, ActionFn] = field(default_factory=dict)
+    view: ViewFn | None = None
+    tracked: bool = True  # tracked (top-level) resources need `location` and carry `tags`
+
+    @property
+    def key(self) -> str:
+        return self.type.lower()
+
+
+class Registry:
+    def __init__(self) -> None:
+        self.types: dict[str, ResourceType] = {}
+
+    def register(self, resource_type: ResourceType) -> None:
+        if resource_type.key in self.types:
+            raise ValueError(f"resource type {resource_type.type} registered twice")
+        self.types[resource_type.key] = resource_type
+
+    def get(self, type_name: str) -> ResourceType | None:
+        return self.types.get(type_name.lower())
+
+    def namespaces(self) -> set[str]:
+        return {t.split("/")[0] for t in self.types}

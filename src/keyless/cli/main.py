@@ -1,0 +1,51 @@
+"""The `keyless` command."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+import typer
+
+from keyless.platform.settings import Settings
+
+app = typer.Typer(no_args_is_help=True, add_completion=False, help="Azure's passwordless chain on one machine.")
+
+
+@app.callback()
+def main() -> None:
+    """keyless: Entra ID, API Management and Logic Apps, compatible, on one machine."""
+
+
+@app.command()
+def up(
+    data_dir: Path = typer.Option(Path(".keyless"), "--data-dir", help="Where keyless keeps its state."),
+    port: int = typer.Option(
+        0, "--port", help="0: free ephemeral ports; N: login N, graph N+1, management N+2, identity N+3."
+    ),
+    host: str = typer.Option("127.0.0.1", "--host", help="The address every listener binds."),
+    database_url: str = typer.Option(
+        None, "--database-url", envvar="KEYLESS_DATABASE_URL", help="PostgreSQL URL; default SQLite in the data dir."
+    ),
+    admin_client_id: str = typer.Option(None, "--admin-client-id", envvar="KEYLESS_ADMIN_CLIENT_ID"),
+    admin_client_secret: str = typer.Option(None, "--admin-client-secret", envvar="KEYLESS_ADMIN_CLIENT_SECRET"),
+) -> None:
+    """Start every service; write DATA_DIR/endpoints.json when ready; stop on Ctrl-C or SIGTERM.
+
+    Example: keyless up --data-dir /tmp/kl --port 0
+    """
+    from keyless.server import serve
+
+    settings = Settings.from_env(
+        data_dir,
+        port=port,
+        host=host,
+        database_url=database_url,
+        admin_client_id=admin_client_id,
+        admin_client_secret=admin_client_secret,
+    )
+    asyncio.run(serve(settings))
+
+
+if __name__ == "__main__":
+    app()
