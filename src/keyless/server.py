@@ -162,8 +162,8 @@ async def serve(settings: Settings, *, ready: asyncio.Event | None = None, stop:
     tasks = [asyncio.create_task(s.serve(sockets=[lst.sock])) for s, lst in zip(servers, listeners, strict=True)]
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
-        with contextlib.suppress(NotImplementedError, RuntimeError):
-            loop.add_signal_handler(sig, stop.set)
+        with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
+            loop.add_signal_handler(sig, stop.set)  # main thread only
     try:
         while not all(s.started for s in servers):
             if any(t.done() for t in tasks):

@@ -47,5 +47,18 @@ def up(
     asyncio.run(serve(settings))
 
 
+@app.command()
+def demo(
+    data_dir: Path = typer.Option(None, "--data-dir", help="Keep the demo's state here (default: a temp dir)."),
+) -> None:
+    """Run the seed scenario's identity chain end to end through the public APIs, with evidence.
+
+    Example: keyless demo
+    """
+    from keyless.demo import main as run_demo
+
+    raise typer.Exit(run_demo(data_dir))
+
+
 if __name__ == "__main__":
     app()
