@@ -29,10 +29,12 @@ class Keyless:
     def start(self, timeout: float = 30) -> Keyless:
         endpoints = self.data_dir / "endpoints.json"
         env = {**os.environ, **self.extra_env}
-        self.log = open(self.data_dir / "up.log", "ab")  # noqa: SIM115
+        self.log = open(self.data_dir / "up.log", "ab")
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "keyless.cli.main", "up", "--data-dir", str(self.data_dir), "--port", "0"],
-            stdout=self.log, stderr=subprocess.STDOUT, env=env,
+            stdout=self.log,
+            stderr=subprocess.STDOUT,
+            env=env,
         )
         deadline = time.monotonic() + timeout
         while not self._ready(endpoints):
@@ -74,9 +76,14 @@ class Keyless:
     def admin_token(self, resource: str) -> str:
         r = requests.post(
             f"{self.e['login']}/{self.tenant}/oauth2/v2.0/token",
-            data={"grant_type": "client_credentials", "client_id": self.e["admin"]["client_id"],
-                  "client_secret": self.e["admin"]["client_secret"], "scope": f"{resource.rstrip('/')}/.default"},
-            verify=self.ca, timeout=10,
+            data={
+                "grant_type": "client_credentials",
+                "client_id": self.e["admin"]["client_id"],
+                "client_secret": self.e["admin"]["client_secret"],
+                "scope": f"{resource.rstrip('/')}/.default",
+            },
+            verify=self.ca,
+            timeout=10,
         )
         r.raise_for_status()
         return str(r.json()["access_token"])
@@ -84,15 +91,22 @@ class Keyless:
     def graph(self, method: str, path: str, **kwargs: Any) -> requests.Response:
         token = self.admin_token("https://graph.microsoft.com")
         headers = {"Authorization": f"Bearer {token}", **kwargs.pop("headers", {})}
-        return requests.request(method, f"{self.e['graph']}/v1.0{path}", headers=headers, verify=self.ca,
-                                timeout=10, **kwargs)
+        return requests.request(
+            method, f"{self.e['graph']}/v1.0{path}", headers=headers, verify=self.ca, timeout=10, **kwargs
+        )
 
     def arm(self, method: str, path: str, api_version: str, **kwargs: Any) -> requests.Response:
         token = self.admin_token("https://management.azure.com/")
         headers = {"Authorization": f"Bearer {token}", **kwargs.pop("headers", {})}
         sep = "&" if "?" in path else "?"
-        return requests.request(method, f"{self.e['management']}{path}{sep}api-version={api_version}",
-                                headers=headers, verify=self.ca, timeout=10, **kwargs)
+        return requests.request(
+            method,
+            f"{self.e['management']}{path}{sep}api-version={api_version}",
+            headers=headers,
+            verify=self.ca,
+            timeout=10,
+            **kwargs,
+        )
 
     @property
     def rg_path(self) -> str:

@@ -37,7 +37,9 @@ def test_restart_keeps_tenant_keys_and_admin(tmp_path) -> None:
         # the token from before the restart still opens the management plane
         r = requests.get(
             f"{kl.e['management']}/subscriptions/{kl.e['subscription_id']}?api-version=2022-12-01",
-            headers={"Authorization": f"Bearer {token}"}, verify=kl.ca, timeout=10,
+            headers={"Authorization": f"Bearer {token}"},
+            verify=kl.ca,
+            timeout=10,
         )
         assert r.status_code == 200, r.text
     finally:
