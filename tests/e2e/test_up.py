@@ -44,3 +44,38 @@ def test_restart_keeps_tenant_keys_and_admin(tmp_path) -> None:
         assert r.status_code == 200, r.text
     finally:
         kl.stop()
+
+
+def test_admin_credentials_can_be_given(tmp_path) -> None:
+    client_id = "11111111-2222-3333-4444-555555555555"
+    secret = "a-team-chosen-secret-for-ci~0123456789"
+    kl = Keyless(tmp_path, {"KEYLESS_ADMIN_CLIENT_ID": client_id, "KEYLESS_ADMIN_CLIENT_SECRET": secret}).start()
+    try:
+        assert kl.e["admin"] == {"client_id": client_id, "client_secret": secret}
+        token = kl.admin_token("https://management.azure.com/")
+        assert jwt.decode(token, options={"verify_signature": False})["appid"] == client_id
+        r = requests.post(
+            f"{kl.e['login']}/{kl.tenant}/oauth2/v2.0/token",
+            data={
+                "grant_type": "client_credentials",
+                "client_id": client_id,
+                "client_secret": secret + "x",
+                "scope": "https://management.azure.com/.default",
+            },
+            verify=kl.ca,
+            timeout=10,
+        )
+        assert r.status_code == 401 and r.json()["error_codes"] == [7000215]
+    finally:
+        kl.stop()
+
+
+def test_stops_cleanly_on_sigterm(tmp_path) -> None:
+    kl = Keyless(tmp_path).start()
+    proc = kl.proc
+    assert proc is not None
+    proc.terminate()
+    assert proc.wait(timeout=15) == 0
+    log = (tmp_path / "up.log").read_text()
+    assert "Traceback" not in log
+    assert kl.e["admin"]["client_secret"] not in log
