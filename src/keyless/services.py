@@ -14,6 +14,7 @@ from keyless.identity.bearer import BearerValidator
 from keyless.identity.directory import Directory, Instance
 from keyless.identity.first_party import ARM_AUDIENCES, GRAPH_AUDIENCES
 from keyless.identity.keys import KeyRing
+from keyless.identity.managed_identity import user_assigned
 from keyless.identity.tokens import TokenService
 from keyless.platform.hosts import HostAliases
 from keyless.platform.settings import Settings
@@ -61,6 +62,7 @@ class Services:
         await keys.load()
         tokens = TokenService(directory, keys)
         registry = Registry()
+        registry.register(user_assigned.resource_type(directory))
         resources = ResourceStore(store)
         arm = ArmRouter(registry, resources, instance.subscription_id, instance.location)
         groups = ResourceGroups(arm, instance.tenant_id)

@@ -14,6 +14,7 @@ PrepareFn = Callable[["PutContext"], Awaitable[dict[str, Any]]]
 DeleteFn = Callable[[dict[str, Any]], Awaitable[None]]
 ActionFn = Callable[["ActionContext"], Awaitable[Any]]
 ViewFn = Callable[[dict[str, Any]], dict[str, Any]]
+VersionedViewFn = Callable[[dict[str, Any], str], dict[str, Any]]
 
 
 @dataclass
@@ -27,6 +28,8 @@ class ResourceType:
     on_delete: DeleteFn | None = None
     actions: dict[str, ActionFn] = field(default_factory=dict)
     view: ViewFn | None = None
+    # Like `view`, for types whose shape differs by api-version (a property that only newer versions show).
+    versioned_view: VersionedViewFn | None = None
     tracked: bool = True  # tracked (top-level) resources need `location` and carry `tags`
 
     @property

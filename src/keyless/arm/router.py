@@ -179,30 +179,45 @@ class ArmRouter:
             raise errors.resource_not_found(parent_path.type_name, _names(parent_path), path.resource_group)
         return parent
 
-    def _view(self, rtype: ResourceType, body: dict[str, Any]) -> dict[str, Any]:
+    def _view(self, rtype: ResourceType, body: dict[str, Any], api_version: str) -> dict[str, Any]:
+        if rtype.versioned_view:
+            return rtype.versioned_view(body, api_version)
         return rtype.view(body) if rtype.view else body
+
+    def _single(self, path: ResourcePath, api_version: str) -> ResourceType:
+        """The type of a single-resource path; every type keyless serves lives in a resource group."""
+        rtype = self._type(path, api_version)
+        if path.resource_group is None:
+            raise ArmError(
+                404,
+                "InvalidResourceType",
+                f"The resource type '{rtype.type.split('/', 1)[1]}' could not be found in the namespace "
+                f"'{path.namespace}' for api version '{api_version}' at subscription scope.",
+            )
+        return rtype
 
     async def get(self, path: ResourcePath, api_version: str) -> dict[str, Any]:
         await self.check_scope(path)
-        rtype = self._type(path, api_version)
+        rtype = self._single(path, api_version)
         body = await self.resources.get(path.resource_id())
         if body is None:
             raise errors.resource_not_found(rtype.type, _names(path), path.resource_group)
-        return self._view(rtype, body)
+        return self._view(rtype, body, api_version)
 
     async def put(self, path: ResourcePath, api_version: str, raw: bytes) -> tuple[dict[str, Any], bool]:
         await self.check_scope(path)
-        rtype = self._type(path, api_version)
+        rtype = self._single(path, api_version)
         body = parse_json_body(raw)
         if not isinstance(body, dict):
             raise errors.bad_body(
                 "The request content was invalid and could not be deserialized: 'the body must be a JSON object.'"
             )
         parent = await self._parent(path)
-        resource_id = path.resource_id()
-        existing = await self.resources.get(resource_id)
-        if rtype.tracked and not body.get("location") and not (existing or {}).get("location"):
-            raise ArmError(400, "LocationRequired", "The location property is required for this definition.")
+        existing = await self.resources.get(path.resource_id())
+        # ARM keeps the id as first written; a later request that spells it in another case addresses the same one.
+        resource_id = existing["id"] if existing else path.resource_id()
+        if rtype.tracked:
+            _check_tracked(body)
         ctx = PutContext(path, resource_id, body, existing, api_version, parent)
         stored = await rtype.prepare(ctx)
         stored = self._envelope(rtype, path, resource_id, stored, body, existing)
@@ -213,7 +228,7 @@ class ArmRouter:
             stored,
             resource_group_id(path.subscription, path.resource_group) if path.resource_group else None,
         )
-        return self._view(rtype, stored), created
+        return self._view(rtype, stored, api_version), created
 
     def _envelope(
         self,
@@ -224,16 +239,17 @@ class ArmRouter:
         body: dict[str, Any],
         existing: dict[str, Any] | None,
     ) -> dict[str, Any]:
-        out: dict[str, Any] = {"id": resource_id, "name": path.name, "type": rtype.type}
+        name = existing["name"] if existing else path.name
+        out: dict[str, Any] = {"id": resource_id, "name": name, "type": rtype.type}
         if rtype.tracked:
-            out["location"] = body.get("location") or (existing or {}).get("location")
-            out["tags"] = body.get("tags") if isinstance(body.get("tags"), dict) else (existing or {}).get("tags", {})
+            out["location"] = body["location"]
+            out["tags"] = body.get("tags") or {}
         out.update({k: v for k, v in stored.items() if k not in ("id", "name", "type")})
         return out
 
     async def patch(self, path: ResourcePath, api_version: str, raw: bytes) -> dict[str, Any]:
         await self.check_scope(path)
-        rtype = self._type(path, api_version)
+        rtype = self._single(path, api_version)
         existing = await self.resources.get(path.resource_id())
         if existing is None:
             raise errors.resource_not_found(rtype.type, _names(path), path.resource_group)
@@ -243,16 +259,20 @@ class ArmRouter:
                 "The request content was invalid and could not be deserialized: 'the body must be a JSON object.'"
             )
         merged = merge_patch(existing, patch)
+        # Tags in a PATCH replace the whole set, as ARM's update operations do.
+        if isinstance(patch.get("tags"), dict):
+            merged["tags"] = patch["tags"]
+        _patch_identity(merged, patch)
         view, _ = await self.put(path, api_version, json.dumps(merged).encode())
         return view
 
     async def delete(self, path: ResourcePath, api_version: str) -> bool:
         await self.check_scope(path)
-        rtype = self._type(path, api_version)
-        resource_id = path.resource_id()
-        body = await self.resources.get(resource_id)
+        rtype = self._single(path, api_version)
+        body = await self.resources.get(path.resource_id())
         if body is None:
             return False
+        resource_id = body["id"]
         for row in sorted(await self.resources.descendants(resource_id), key=lambda r: -len(r.key)):
             child_type = self.registry.get(row.type)
             if child_type and child_type.on_delete:
@@ -270,11 +290,11 @@ class ArmRouter:
             items = await self.resources.children(path.parent_id, rtype.type)
         else:
             items = await self.resources.by_type(rtype.type, path.subscription, path.resource_group)
-        return page([self._view(rtype, i) for i in items], base_url, query)
+        return page([self._view(rtype, i, api_version) for i in items], base_url, query)
 
     async def action(self, path: ResourcePath, api_version: str, raw: bytes, query: dict[str, str]) -> Any:
         await self.check_scope(path)
-        rtype = self._type(path, api_version)
+        rtype = self._single(path, api_version)
         assert path.action is not None
         handler = next((fn for name, fn in rtype.actions.items() if name.lower() == path.action.lower()), None)
         if handler is None:
@@ -289,6 +309,37 @@ class ArmRouter:
         if resource is None:
             raise errors.resource_not_found(rtype.type, _names(path), path.resource_group)
         return await handler(ActionContext(path, resource_id, resource, parse_json_body(raw), api_version, query))
+
+
+def _check_tracked(body: dict[str, Any]) -> None:
+    """A tracked resource's PUT names its location and, if any, string-valued tags."""
+    if not body.get("location"):
+        raise ArmError(400, "LocationRequired", "The location property is required for this definition.")
+    if not isinstance(body["location"], str):
+        raise errors.bad_body(
+            "The request content was invalid and could not be deserialized: "
+            f"'Error converting value {json.dumps(body['location'])} to type 'System.String'. Path 'location'.'"
+        )
+    tags = body.get("tags")
+    if tags is None:
+        return
+    if not isinstance(tags, dict) or not all(isinstance(v, str) for v in tags.values()):
+        raise errors.bad_body(
+            "The request content was invalid and could not be deserialized: 'Error converting value "
+            f"{json.dumps(tags)} to type 'System.Collections.Generic.Dictionary`2[System.String,System.String]'. "
+            "Path 'tags'.'"
+        )
+
+
+def _patch_identity(merged: dict[str, Any], patch: dict[str, Any]) -> None:
+    """A PATCH that sets an identity type without user-assigned identities drops the ones the resource had."""
+    identity = patch.get("identity")
+    if not isinstance(identity, dict) or not isinstance(identity.get("type"), str):
+        return
+    if "userassigned" not in identity["type"].lower() and "userAssignedIdentities" not in identity:
+        block = merged.get("identity")
+        if isinstance(block, dict):
+            block.pop("userAssignedIdentities", None)
 
 
 def _names(path: ResourcePath) -> str:
