@@ -125,7 +125,7 @@ async def _plan(
         )
     user: dict[str, dict[str, Any]] = {}
     if wants_user:
-        user = await _user_assigned(directory, host_id, requested or {})
+        user = await _user_assigned(directory, host_id, {} if requested is None else requested)
         if not user:
             raise ArmError(
                 400,
