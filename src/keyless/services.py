@@ -13,6 +13,7 @@ from keyless.arm.router import ArmRouter, ResourceStore
 from keyless.identity.bearer import BearerValidator
 from keyless.identity.directory import Directory, Instance
 from keyless.identity.first_party import ARM_AUDIENCES, GRAPH_AUDIENCES
+from keyless.identity.key_management import register as register_key_management
 from keyless.identity.keys import KeyRing
 from keyless.identity.managed_identity import user_assigned
 from keyless.identity.tokens import TokenService
@@ -87,6 +88,7 @@ class Services:
             graph_bearer=BearerValidator(keys, instance.tenant_id, GRAPH_AUDIENCES),
             new_admin_secret=admin_secret,
         )
+        register_key_management(management, keys)
         return services
 
     async def close(self) -> None:

@@ -7,9 +7,11 @@ from pathlib import Path
 
 import typer
 
+from keyless.cli.keys import app as keys_app
 from keyless.platform.settings import Settings
 
 app = typer.Typer(no_args_is_help=True, add_completion=False, help="Azure's passwordless chain on one machine.")
+app.add_typer(keys_app, name="keys")
 
 
 @app.callback()

@@ -77,6 +77,7 @@ async def authenticate(
             "invalid_client",
             f"The client application {client_id} is missing service principal in the tenant {tenant}. See "
             "instructions here: https://go.microsoft.com/fwlink/?linkid=2225119",
+            status=401,  # invalid_client answers 401, as for 7000215 (RFC 6749 §5.2)
         )
     if sp.get("accountEnabled") is False:
         raise errors.disabled_principal(client_id)

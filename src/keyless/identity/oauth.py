@@ -44,6 +44,15 @@ class LoginService:
             raise errors.tenant_not_found(tenant)
         return self.tenant_id
 
+    def _document_tenant(self, request: Request) -> tuple[str, str]:
+        """(path tenant for the document's URLs, tenant for its issuer). Entra's `common` and `organizations`
+        documents keep their own name in the URLs and a templated issuer (`{tenantid}`)."""
+        tid = self._tenant(request)
+        tenant = request.path_params["tenant"].lower()
+        if tenant in ("common", "organizations"):
+            return tenant, "{tenantid}"
+        return tid, tid
+
     def routes(self) -> list[Route]:
         return [
             Route("/{tenant}/oauth2/v2.0/token", self.token_v2, methods=["POST"]),
@@ -52,6 +61,9 @@ class LoginService:
             Route("/{tenant}/.well-known/openid-configuration", self.openid_v1, methods=["GET"]),
             Route("/{tenant}/discovery/v2.0/keys", self.keys_v2, methods=["GET"]),
             Route("/{tenant}/discovery/keys", self.keys_v1, methods=["GET"]),
+            # Entra also serves the tenant-independent key documents without a tenant segment.
+            Route("/discovery/v2.0/keys", self.keys_v2, methods=["GET"]),
+            Route("/discovery/keys", self.keys_v1, methods=["GET"]),
         ]
 
     async def _form(self, request: Request) -> dict[str, str]:
@@ -145,10 +157,10 @@ class LoginService:
 
     async def openid_v2(self, request: Request) -> Response:
         try:
-            tid = self._tenant(request)
+            path_tenant, tid = self._document_tenant(request)
         except errors.AadstsError as exc:
             return _aadsts(exc, request)
-        base = f"{_base(request)}/{tid}"
+        base = f"{_base(request)}/{path_tenant}"
         doc = {
             "token_endpoint": f"{base}/oauth2/v2.0/token",
             "token_endpoint_auth_methods_supported": ["client_secret_post", "private_key_jwt", "client_secret_basic"],
@@ -198,10 +210,10 @@ class LoginService:
 
     async def openid_v1(self, request: Request) -> Response:
         try:
-            tid = self._tenant(request)
+            path_tenant, tid = self._document_tenant(request)
         except errors.AadstsError as exc:
             return _aadsts(exc, request)
-        base = f"{_base(request)}/{tid}"
+        base = f"{_base(request)}/{path_tenant}"
         doc = {
             "token_endpoint": f"{base}/oauth2/token",
             "token_endpoint_auth_methods_supported": ["client_secret_post", "private_key_jwt", "client_secret_basic"],
@@ -249,9 +261,9 @@ class LoginService:
         return JSONResponse(doc, headers=DISCOVERY_HEADERS)
 
     async def keys_v2(self, request: Request) -> Response:
-        tenant = request.path_params["tenant"]
+        tenant = request.path_params.get("tenant", "common")
         try:
-            tid = self._tenant(request)
+            tid = self._tenant(request) if "tenant" in request.path_params else self.tenant_id
         except errors.AadstsError as exc:
             return _aadsts(exc, request)
         # Entra's tenant-independent documents carry a templated issuer; a tenant's carries its own.
@@ -260,7 +272,8 @@ class LoginService:
 
     async def keys_v1(self, request: Request) -> Response:
         try:
-            self._tenant(request)
+            if "tenant" in request.path_params:
+                self._tenant(request)
         except errors.AadstsError as exc:
             return _aadsts(exc, request)
         return JSONResponse(self.tokens.keys.jwks(), headers=DISCOVERY_HEADERS)
