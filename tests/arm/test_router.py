@@ -149,7 +149,17 @@ def test_resource_group_lifecycle_cascades(keyless: Keyless) -> None:
     r = keyless.arm("PUT", group, RG_API, json={"location": "westeurope", "tags": {"env": "test"}})
     assert r.status_code == 201, r.text
     assert r.json()["properties"] == {"provisioningState": "Succeeded"}
-    assert keyless.arm("PUT", group, RG_API, json={"location": "westeurope"}).status_code == 200
+    _error(keyless.arm("PUT", group, RG_API, data=b"[1]"), 400, "InvalidRequestContent")
+    _error(keyless.arm("PUT", group, RG_API, json={"location": "eastus"}), 409, "InvalidResourceGroupLocation")
+    _error(keyless.arm("PATCH", group, RG_API, json={"tags": "x"}), 400, "InvalidRequestContent")
+    assert keyless.arm("GET", group, RG_API).json() == r.json()
+    patched = keyless.arm(
+        "PATCH", group.upper().replace("SUBSCRIPTIONS", "subscriptions"), RG_API, json={"tags": {"k": "v"}}
+    )
+    assert patched.status_code == 200, patched.text
+    assert patched.json()["tags"] == {"k": "v"}
+    assert patched.json()["id"] == r.json()["id"]
+    assert keyless.arm("PUT", group, RG_API, json={"location": "West Europe"}).status_code == 200
     groups = keyless.arm("GET", f"/subscriptions/{keyless.e['subscription_id']}/resourceGroups", RG_API).json()
     assert name in {g["name"] for g in groups["value"]}
     uami = f"{group}/{UAMI}/{_name('in')}"

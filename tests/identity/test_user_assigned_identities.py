@@ -49,7 +49,8 @@ def test_create_get_list_update_delete_with_the_sdk(keyless: Keyless, msi: Manag
     )
     assert created.name == name
     assert created.type == "Microsoft.ManagedIdentity/userAssignedIdentities"
-    assert created.id == f"{keyless.rg_path}/{TYPE_PATH}/{name}"
+    # MSI spells the group segment `resourcegroups`, as Azure's own responses do
+    assert created.id == f"/subscriptions/{keyless.e['subscription_id']}/resourcegroups/{rg}/{TYPE_PATH}/{name}"
     assert created.tenant_id == keyless.tenant
     assert created.isolation_scope == "None"
     uuid.UUID(created.principal_id)

@@ -155,6 +155,8 @@ class ManagementApp:
         if method == "PUT":
             stored, created = await self.groups.put(subscription, name, body)
             return JSONResponse(stored, status_code=201 if created else 200)
+        if method == "PATCH":
+            return JSONResponse(await self.groups.patch(subscription, name, body))
         if method == "DELETE":
             return Response(status_code=200 if await self.groups.delete(subscription, name) else 204)
         raise ArmError(405, "MethodNotAllowed", f"The method '{method}' is not allowed on a resource group.")

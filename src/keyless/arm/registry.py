@@ -31,6 +31,8 @@ class ResourceType:
     # Like `view`, for types whose shape differs by api-version (a property that only newer versions show).
     versioned_view: VersionedViewFn | None = None
     tracked: bool = True  # tracked (top-level) resources need `location` and carry `tags`
+    # How the provider spells the resource group segment in the ids it returns (MSI writes `resourcegroups`).
+    group_segment: str = "resourceGroups"
 
     @property
     def key(self) -> str:

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
-from keyless.arm.errors import ArmError
+from keyless.arm.errors import ArmError, bad_body
 from keyless.arm.resource_id import resource_group_id
-from keyless.arm.router import ArmRouter, page, parse_json_body
+from keyless.arm.router import ArmRouter, check_tracked, page, parse_json_body
 
 GROUP_TYPE = "Microsoft.Resources/resourceGroups"
 
@@ -48,12 +49,22 @@ class ResourceGroups:
     async def put(self, subscription: str, name: str, raw: bytes) -> tuple[dict[str, Any], bool]:
         self._check_subscription(subscription)
         body = parse_json_body(raw)
-        if not isinstance(body, dict) or not body.get("location"):
-            raise ArmError(400, "LocationRequired", "The location property is required for this definition.")
+        if not isinstance(body, dict):
+            raise bad_body(
+                "The request content was invalid and could not be deserialized: 'the body must be a JSON object.'"
+            )
+        check_tracked(body)
         rid = resource_group_id(self.router.subscription_id, name)
         existing = await self.resources.get(rid)
+        if existing is not None and _region(existing["location"]) != _region(body["location"]):
+            raise ArmError(
+                409,
+                "InvalidResourceGroupLocation",
+                f"Invalid resource group location '{body['location']}'. The Resource group already exists in "
+                f"location '{existing['location']}'.",
+            )
         stored = {
-            "id": rid,
+            "id": existing["id"] if existing else rid,
             "name": existing["name"] if existing else name,
             "type": GROUP_TYPE,
             "location": body["location"],
@@ -66,6 +77,21 @@ class ResourceGroups:
             rid, f"/subscriptions/{self.router.subscription_id}", GROUP_TYPE, stored, None
         )
         return stored, created
+
+    async def patch(self, subscription: str, name: str, raw: bytes) -> dict[str, Any]:
+        """ARM's resource group update: tags (the whole set) and managedBy."""
+        existing = await self.get(subscription, name)
+        patch = parse_json_body(raw)
+        if not isinstance(patch, dict):
+            raise bad_body(
+                "The request content was invalid and could not be deserialized: 'the body must be a JSON object.'"
+            )
+        merged = {**existing, **{k: v for k, v in patch.items() if k in ("tags", "managedBy")}}
+        body = {"location": existing["location"], "tags": merged.get("tags") or {}}
+        if merged.get("managedBy"):
+            body["managedBy"] = merged["managedBy"]
+        stored, _ = await self.put(subscription, existing["name"], json.dumps(body).encode())
+        return stored
 
     async def list(self, subscription: str, base_url: str, query: dict[str, str]) -> dict[str, Any]:
         self._check_subscription(subscription)
@@ -85,3 +111,8 @@ class ResourceGroups:
                 await rtype.on_delete(dict(row.body))
         await self.resources.delete_tree(rid)
         return True
+
+
+def _region(location: str) -> str:
+    """ARM's location comparison: 'West Europe' and 'westeurope' are one region."""
+    return location.replace(" ", "").lower()

@@ -215,9 +215,9 @@ class ArmRouter:
         parent = await self._parent(path)
         existing = await self.resources.get(path.resource_id())
         # ARM keeps the id as first written; a later request that spells it in another case addresses the same one.
-        resource_id = existing["id"] if existing else path.resource_id()
+        resource_id = existing["id"] if existing else _provider_id(rtype, path)
         if rtype.tracked:
-            _check_tracked(body)
+            check_tracked(body)
         ctx = PutContext(path, resource_id, body, existing, api_version, parent)
         stored = await rtype.prepare(ctx)
         stored = self._envelope(rtype, path, resource_id, stored, body, existing)
@@ -311,7 +311,14 @@ class ArmRouter:
         return await handler(ActionContext(path, resource_id, resource, parse_json_body(raw), api_version, query))
 
 
-def _check_tracked(body: dict[str, Any]) -> None:
+def _provider_id(rtype: ResourceType, path: ResourcePath) -> str:
+    resource_id = path.resource_id()
+    if path.resource_group is None or rtype.group_segment == "resourceGroups":
+        return resource_id
+    return resource_id.replace("/resourceGroups/", f"/{rtype.group_segment}/", 1)
+
+
+def check_tracked(body: dict[str, Any]) -> None:
     """A tracked resource's PUT names its location and, if any, string-valued tags."""
     if not body.get("location"):
         raise ArmError(400, "LocationRequired", "The location property is required for this definition.")

@@ -91,4 +91,8 @@ def resource_type(directory: Directory) -> ResourceType:
         properties = {k: v for k, v in body.get("properties", {}).items() if k != "isolationScope"}
         return {**body, "properties": properties}
 
-    return ResourceType(TYPE, API_VERSIONS, prepare, on_delete=on_delete, versioned_view=view)
+    # The MSI provider returns ids with `resourcegroups` in lower case (spec examples, and real principals'
+    # alternativeNames); ARM compares ids case-insensitively, so both spellings address the resource.
+    return ResourceType(
+        TYPE, API_VERSIONS, prepare, on_delete=on_delete, versioned_view=view, group_segment="resourcegroups"
+    )
