@@ -288,9 +288,13 @@ class Directory:
         app_id = fields.get("appId") or new_guid()
         data = application_defaults(app_id, object_id)
         data.update({k: v for k, v in fields.items() if k not in ("id", "appId", "passwordCredentials")})
+        if isinstance(fields.get("api"), dict):
+            data["api"] = {**application_defaults(app_id, object_id)["api"], **fields["api"]}
         data["displayName"] = data.get("displayName") or ""
+        data["appRoles"] = normalize_app_roles(data.get("appRoles") or [])
         try:
             async with self.store.transaction() as session:
+                await _check_identifier_uris(session, data.get("identifierUris") or [], app_id)
                 session.add(
                     Application(
                         id=object_id, app_id=app_id, display_name=data["displayName"], data=data, created=clock.now()
@@ -333,6 +337,11 @@ class Directory:
                     data["api"] = {**(data.get("api") or {}), **value}
                 else:
                     data[key] = value
+            if "appRoles" in fields:
+                data["appRoles"] = normalize_app_roles(data.get("appRoles") or [])
+                check_app_role_changes(row.data.get("appRoles") or [], data["appRoles"])
+            if "identifierUris" in fields:
+                await _check_identifier_uris(session, data.get("identifierUris") or [], row.app_id)
             row.data = data
             row.display_name = data.get("displayName") or ""
             sp = await session.scalar(select(ServicePrincipal).where(ServicePrincipal.app_id == row.app_id))
@@ -564,6 +573,19 @@ class Directory:
         roles = {r["id"]: r for r in resource.get("appRoles", [])}
         if app_role_id != DEFAULT_ACCESS_ROLE and app_role_id not in roles:
             raise DirectoryError("Permission being assigned was not found on application", code="Request_BadRequest")
+        role = roles.get(app_role_id)
+        if role is not None and role.get("isEnabled") is False:
+            raise DirectoryError(
+                f"Permission being assigned was not found on application (keyless: app role {app_role_id} is "
+                "disabled; disabled roles cannot be assigned).",
+                code="Request_BadRequest",
+            )
+        if role is not None and "Application" not in (role.get("allowedMemberTypes") or ["Application"]):
+            raise DirectoryError(
+                f"Permission being assigned is not valid for the principal type (keyless: app role {app_role_id} "
+                f"allows {role.get('allowedMemberTypes')}, and a service principal needs 'Application').",
+                code="Request_BadRequest",
+            )
         assignment_id = b64url(
             bytes.fromhex(principal_id.replace("-", ""))
             + hashlib.sha256(f"{resource_id}:{app_role_id}".encode()).digest()[:16]
@@ -628,6 +650,59 @@ class Directory:
             if role and role.get("isEnabled", True) and role.get("value"):
                 values.append(role["value"])
         return bool(assignments), sorted(set(values))
+
+
+def normalize_app_roles(roles: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Every appRole property present, `isEnabled` true unless given (Graph's default)."""
+    out = []
+    for role in roles:
+        full = {
+            "allowedMemberTypes": [],
+            "description": None,
+            "displayName": None,
+            "id": None,
+            "isEnabled": True,
+            "origin": "Application",
+            "value": None,
+        }
+        full.update({k: v for k, v in role.items() if v is not None or k not in ("isEnabled", "origin")})
+        out.append(full)
+    return out
+
+
+def check_app_role_changes(old_roles: list[dict[str, Any]], new_roles: list[dict[str, Any]]) -> None:
+    """Entra refuses to drop an enabled role or change its value: it must be disabled (isEnabled false) first."""
+    new_by_id = {r.get("id"): r for r in new_roles}
+    for old in old_roles:
+        if old.get("isEnabled", True) is False:
+            continue
+        new = new_by_id.get(old.get("id"))
+        if new is None or new.get("value") != old.get("value"):
+            what = "removed" if new is None else f"given value '{new.get('value')}'"
+            raise DirectoryError(
+                "Permission (scope or role) cannot be deleted or updated unless disabled first. (keyless: enabled "
+                f"app role {old.get('id')} ('{old.get('value')}') was {what}; PATCH it with isEnabled false first.)",
+                code="CannotDeleteOrUpdateEnabledEntitlement",
+            )
+
+
+async def _check_identifier_uris(session: Any, uris: list[str], own_app_id: str) -> None:
+    """An App ID URI names one resource in the tenant: no other application or service principal may hold it."""
+    if not uris:
+        return
+    wanted = {u.lower().rstrip("/") for u in uris}
+    apps = (await session.scalars(select(Application).where(Application.app_id != own_app_id))).all()
+    sps = (await session.scalars(select(ServicePrincipal).where(ServicePrincipal.app_id != own_app_id))).all()
+    taken = [u for a in apps for u in a.data.get("identifierUris") or []]
+    taken += [n for sp in sps for n in sp.data.get("servicePrincipalNames") or []]
+    taken += [sp.app_id for sp in sps]
+    clash = next((t for t in taken if isinstance(t, str) and t.lower().rstrip("/") in wanted), None)
+    if clash is not None:
+        raise DirectoryError(
+            f"Another object with the same value for property identifierUris already exists. (keyless: '{clash}' "
+            "is taken.)",
+            code="Request_BadRequest",
+        )
 
 
 def _spns(app: dict[str, Any]) -> list[str]:
