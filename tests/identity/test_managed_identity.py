@@ -396,3 +396,34 @@ def test_keyless_identity_env_reports_a_missing_resource(world: World) -> None:
     assert done.returncode == 1
     assert done.stdout == ""
     assert "ResourceNotFound" in done.stderr
+
+
+def test_keyless_up_serves_a_user_assigned_identity_to_a_child_program(keyless: Keyless, tmp_path: Path) -> None:
+    """End to end on the `keyless up` process: a UAMI made over ARM, `keyless identity env`, an unchanged program."""
+    path = f"{keyless.rg_path}/providers/Microsoft.ManagedIdentity/userAssignedIdentities/mi-e2e-{uuid.uuid4().hex[:6]}"
+    r = keyless.arm("PUT", path, UAMI_API, json={"location": "westus2"})
+    assert r.status_code in (200, 201), r.text
+    uami = Identity(r.json()["id"], r.json()["properties"]["principalId"], r.json()["properties"]["clientId"])
+    child = tmp_path / "child.py"
+    child.write_text(CHILD)
+    env = {k: v for k, v in os.environ.items() if k not in MI_ENV}
+    data_dir = shlex.quote(str(keyless.data_dir))
+    cli = f"{sys.executable} -m keyless.cli.main identity env {shlex.quote(path)} --data-dir {data_dir}"
+    graph = "https://graph.microsoft.com"
+    done = subprocess.run(
+        ["bash", "-c", f'eval "$({cli})" && {sys.executable} {child} {graph}'],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 0, done.stderr
+    token = done.stdout.strip()
+    url = f"{keyless.e['login']}/{keyless.tenant}/discovery/v2.0/keys"
+    key = jwt.PyJWKClient(url, ssl_context=ssl.create_default_context(cafile=keyless.ca)).get_signing_key_from_jwt(
+        token
+    )
+    claims = jwt.decode(
+        token, key.key, algorithms=["RS256"], audience=graph, issuer=f"https://sts.windows.net/{keyless.tenant}/"
+    )
+    expect_identity(claims, uami)

@@ -85,7 +85,7 @@ def secret_digest(secret: str) -> str:
 
 
 class IdentityHosts:
-    """Host records (opaque id, secret) and the identities each host's ARM body grants it."""
+    """Host records (opaque id; the secret is derived) and the identities each host's ARM body grants it."""
 
     def __init__(self, store: Store, directory: Directory, resources: ResourceStore, tokens: TokenService) -> None:
         self.store = store
