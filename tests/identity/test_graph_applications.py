@@ -100,6 +100,13 @@ def test_add_and_remove_password(keyless: Any) -> None:
     secret = cred["secretText"]
     assert len(secret) >= 32 and cred["hint"] == secret[:3] and cred["displayName"] == "ci"
 
+    backwards = {"startDateTime": "2030-01-01T00:00:00Z", "endDateTime": "2029-01-01T00:00:00Z"}
+    r = keyless.graph("POST", f"/applications/{app['id']}/addPassword", json={"passwordCredential": backwards})
+    assert_graph_error(r, 400, "Request_BadRequest")
+    r = keyless.graph(
+        "POST", f"/applications/{app['id']}/addPassword", json={"passwordCredential": {"secretText": "mine"}}
+    )
+    assert_graph_error(r, 400, "Request_BadRequest")
     stored = keyless.graph("GET", f"/applications/{app['id']}").json()["passwordCredentials"]
     assert [(c["keyId"], c["secretText"], c["hint"]) for c in stored] == [(cred["keyId"], None, secret[:3])]
     assert token(keyless, app["appId"], secret, "https://graph.microsoft.com/.default").status_code == 200
@@ -239,3 +246,24 @@ def test_identifier_uris_and_token_version_rules(keyless: Any) -> None:
     api = keyless.graph("GET", path).json()["api"]
     assert api["requestedAccessTokenVersion"] == 2 and api["oauth2PermissionScopes"] == []
     assert keyless.graph("GET", f"/applications/{app['id']}").json()["identifierUris"] == [uri]
+
+
+def test_enabled_permission_scope_must_be_disabled_before_removal(keyless: Any) -> None:
+    scope = {
+        "id": str(uuid.uuid4()),
+        "value": "Orders.ReadAll",
+        "type": "Admin",
+        "adminConsentDisplayName": "Read orders",
+        "adminConsentDescription": "Read orders",
+        "isEnabled": True,
+    }
+    app = create_app(keyless, api={"oauth2PermissionScopes": [scope]})
+    path = f"/applications/{app['id']}"
+    r = keyless.graph("PATCH", path, json={"api": {"oauth2PermissionScopes": []}})
+    assert_graph_error(r, 400, "CannotDeleteOrUpdateEnabledEntitlement")
+    dup = keyless.graph("PATCH", path, json={"appRoles": [_role("Orders.ReadAll")]})
+    assert_graph_error(dup, 400, "Request_BadRequest")
+    disabled = {"api": {"oauth2PermissionScopes": [{**scope, "isEnabled": False}]}}
+    assert keyless.graph("PATCH", path, json=disabled).status_code == 204
+    assert keyless.graph("PATCH", path, json={"api": {"oauth2PermissionScopes": []}}).status_code == 204
+    assert keyless.graph("GET", path).json()["api"]["oauth2PermissionScopes"] == []

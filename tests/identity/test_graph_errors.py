@@ -35,6 +35,21 @@ def test_malformed_and_empty_bodies(keyless: Any) -> None:
     assert_graph_error(r, 400, "BadRequest", "Empty Payload. JSON content expected.")
     r = keyless.graph("POST", "/applications", json=["not", "an", "object"])
     assert_graph_error(r, 400, "Request_BadRequest")
+    app = create_app(keyless)
+    for raw in (b"null", b"5", b'"text"', b"[]"):
+        for method, path in (
+            ("POST", "/applications"),
+            ("PATCH", f"/applications/{app['id']}"),
+            ("POST", f"/applications/{app['id']}/addPassword"),
+            ("POST", f"/applications/{app['id']}/removePassword"),
+            ("POST", f"/applications/{app['id']}/addKey"),
+            ("POST", "/servicePrincipals"),
+            ("POST", f"/servicePrincipals/{uuid.uuid4()}/appRoleAssignedTo"),
+        ):
+            r = keyless.graph(method, path, data=raw, headers=headers)
+            assert r.status_code in (400, 404), (method, path, raw, r.text)
+            assert r.json()["error"]["code"] in ("Request_BadRequest", "Request_ResourceNotFound")
+    assert keyless.graph("GET", f"/applications/{app['id']}").json()["passwordCredentials"] == []
 
 
 def test_wrong_types_are_refused_and_change_nothing(keyless: Any) -> None:
@@ -161,3 +176,20 @@ def test_success_responses_carry_request_ids(keyless: Any) -> None:
     sp = create_sp(keyless, create_app(keyless)["appId"])
     r = keyless.graph("DELETE", f"/servicePrincipals/{sp['id']}")
     assert r.status_code == 204 and uuid.UUID(r.headers["request-id"])
+
+
+def test_parts_of_graph_keyless_does_not_serve_are_named(keyless: Any) -> None:
+    app = create_app(keyless)
+    for path in ("/users", f"/applications/{app['id']}/federatedIdentityCredentials", "/$batch"):
+        error = assert_graph_error(keyless.graph("GET", path), 400, "BadRequest")
+        assert "not served" in error["message"], error
+
+
+def test_directory_objects_by_id(keyless: Any) -> None:
+    app = create_app(keyless)
+    sp = create_sp(keyless, app["appId"])
+    got = keyless.graph("GET", f"/directoryObjects/{sp['id']}").json()
+    assert got["@odata.type"] == "#microsoft.graph.servicePrincipal" and got["appId"] == app["appId"]
+    got = keyless.graph("GET", f"/directoryObjects/{app['id']}").json()
+    assert got["@odata.type"] == "#microsoft.graph.application" and got["id"] == app["id"]
+    assert_graph_error(keyless.graph("GET", f"/directoryObjects/{uuid.uuid4()}"), 404, "Request_ResourceNotFound")

@@ -116,6 +116,17 @@ def test_app_role_assigned_to(keyless: Any) -> None:
     dup = keyless.graph("POST", f"/servicePrincipals/{resource['id']}/appRoleAssignedTo", json=body)
     assert_graph_error(dup, 400, "Request_BadRequest", "Permission being assigned already exists on the object")
 
+    # Deleting the client's service principal takes its assignments with it.
+    scratch = create_sp(keyless, create_app(keyless)["appId"])
+    scratch_body = {**body, "principalId": scratch["id"]}
+    assert (
+        keyless.graph("POST", f"/servicePrincipals/{scratch['id']}/appRoleAssignments", json=scratch_body).status_code
+        == 201
+    )
+    assert keyless.graph("DELETE", f"/servicePrincipals/{scratch['id']}").status_code == 204
+    remaining = keyless.graph("GET", f"/servicePrincipals/{resource['id']}/appRoleAssignedTo").json()["value"]
+    assert [a["principalId"] for a in remaining] == [client["id"]]
+
     path = f"/servicePrincipals/{resource['id']}/appRoleAssignedTo/{assignment['id']}"
     assert keyless.graph("DELETE", path).status_code == 204
     assert keyless.graph("GET", f"/servicePrincipals/{resource['id']}/appRoleAssignedTo").json()["value"] == []

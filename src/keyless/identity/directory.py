@@ -340,6 +340,9 @@ class Directory:
             if "appRoles" in fields:
                 data["appRoles"] = normalize_app_roles(data.get("appRoles") or [])
                 check_app_role_changes(row.data.get("appRoles") or [], data["appRoles"])
+            if isinstance(fields.get("api"), dict) and "oauth2PermissionScopes" in fields["api"]:
+                old_scopes = (row.data.get("api") or {}).get("oauth2PermissionScopes") or []
+                check_app_role_changes(old_scopes, data["api"].get("oauth2PermissionScopes") or [])
             if "identifierUris" in fields:
                 await _check_identifier_uris(session, data.get("identifierUris") or [], row.app_id)
             row.data = data
@@ -671,7 +674,8 @@ def normalize_app_roles(roles: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 
 def check_app_role_changes(old_roles: list[dict[str, Any]], new_roles: list[dict[str, Any]]) -> None:
-    """Entra refuses to drop an enabled role or change its value: it must be disabled (isEnabled false) first."""
+    """Entra refuses to drop an enabled role (or scope) or change its value: it must be disabled (isEnabled false)
+    first."""
     new_by_id = {r.get("id"): r for r in new_roles}
     for old in old_roles:
         if old.get("isEnabled", True) is False:
@@ -681,7 +685,7 @@ def check_app_role_changes(old_roles: list[dict[str, Any]], new_roles: list[dict
             what = "removed" if new is None else f"given value '{new.get('value')}'"
             raise DirectoryError(
                 "Permission (scope or role) cannot be deleted or updated unless disabled first. (keyless: enabled "
-                f"app role {old.get('id')} ('{old.get('value')}') was {what}; PATCH it with isEnabled false first.)",
+                f"role or scope {old.get('id')} ('{old.get('value')}') was {what}; disable it first.)",
                 code="CannotDeleteOrUpdateEnabledEntitlement",
             )
 

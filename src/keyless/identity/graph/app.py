@@ -13,7 +13,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from keyless.identity.bearer import BearerError, Caller
-from keyless.identity.graph import applications, assignments, errors, service_principals
+from keyless.identity.graph import applications, assignments, directory_objects, errors, service_principals
 from keyless.identity.graph.http import Call
 from keyless.platform.errors import KeylessError
 from keyless.platform.ids import is_guid
@@ -68,7 +68,41 @@ ROUTES: dict[tuple[str, bool, tuple[str, ...]], dict[str, tuple[object, Handler]
         for nav in ("appRoleAssignedTo", "appRoleAssignments")
     },
 }
-ENTITY_SETS = {"applications": "applications", "serviceprincipals": "servicePrincipals"}
+ROUTES[("directoryObjects", True, ())] = {"GET": (READ, directory_objects.get)}
+ENTITY_SETS = {
+    "applications": "applications",
+    "serviceprincipals": "servicePrincipals",
+    "directoryobjects": "directoryObjects",
+}
+# Parts of Graph v1.0 that keyless does not serve: refused by name instead of "not found", since Graph has them.
+NOT_SERVED = frozenset(
+    s.lower()
+    for s in (
+        "users", "groups", "me", "organization", "domains", "devices", "contacts", "oauth2PermissionGrants",
+        "applicationTemplates", "servicePrincipalsWithAppId", "applicationsWithAppId", "identity", "policies",
+        "directoryRoles", "roleManagement", "subscribedSkus", "sites", "drives", "teams", "chats", "security",
+        "owners", "extensionProperties", "federatedIdentityCredentials", "tokenIssuancePolicies",
+        "tokenLifetimePolicies", "homeRealmDiscoveryPolicies", "claimsMappingPolicies", "createdOnBehalfOf",
+        "appManagementPolicies", "synchronization", "logo", "setVerifiedPublisher", "unsetVerifiedPublisher",
+        "memberOf", "transitiveMemberOf", "delegatedPermissionClassifications", "ownedObjects", "createdObjects",
+        "endpoints", "addTokenSigningCertificate", "checkMemberGroups", "getMemberGroups", "checkMemberObjects",
+        "getMemberObjects", "restore", "remoteDesktopSecurityConfiguration", "delta", "getByIds",
+        "getAvailableExtensionProperties", "validateProperties", "$count", "$batch", "$metadata",
+    )
+)  # fmt: skip
+
+
+def _not_found_or_not_served(segment: str) -> errors.GraphError:
+    if _canonical(segment.split("(")[0]) in NOT_SERVED:
+        return errors.GraphError(
+            400,
+            "BadRequest",
+            f"keyless serves part of Microsoft Graph v1.0 (applications, servicePrincipals, app role assignments, "
+            f"directoryObjects/{{id}}); '{segment}' is in Graph but not served here.",
+        )
+    return errors.segment_not_found(segment)
+
+
 _KEYED = re.compile(r"^(?P<set>[A-Za-z]+)(?:\((?P<prop>appId)=(?P<q>'?)(?P<value>[^']*)(?P=q)\))?$", re.IGNORECASE)
 
 
@@ -84,7 +118,7 @@ def parse_path(path: str) -> tuple[str, tuple[str, str] | None, list[str]]:
     m = _KEYED.match(segments[0])
     entity_set = ENTITY_SETS.get(m.group("set").lower()) if m else None
     if m is None or entity_set is None:
-        raise errors.segment_not_found(segments[0].split("(")[0])
+        raise _not_found_or_not_served(segments[0].split("(")[0])
     rest = segments[1:]
     key: tuple[str, str] | None = None
     if m.group("prop"):
@@ -110,7 +144,7 @@ def match_route(
             return pattern, methods
         best = max(best, n)
     segment = nav[best] if best < len(nav) else (nav[-1] if nav else entity_set)
-    raise errors.segment_not_found(segment)
+    raise _not_found_or_not_served(segment)
 
 
 def authentication_error(exc: BearerError) -> errors.GraphError:
@@ -143,6 +177,11 @@ class GraphApp:
             response = await self._handle(request)
         except KeylessError as exc:
             response = errors.error_response(exc, request_id, client_request_id)
+        except Exception:
+            # Still Graph's shape, so clients show the request-id; the traceback goes to the log, never the body.
+            log.exception("Graph request %s failed", request_id)
+            internal = errors.GraphError(500, "InternalServerError", "An internal server error occurred.")
+            response = errors.error_response(internal, request_id, client_request_id)
         response.headers["request-id"] = request_id
         response.headers["client-request-id"] = client_request_id
         return response

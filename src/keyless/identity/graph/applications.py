@@ -114,6 +114,9 @@ async def add_password(call: Call) -> Response:
     app = await resolve(call)
     body = validation.check(await call.body(allow_empty=True), validation.ADD_PASSWORD, "")
     cred = body.get("passwordCredential") or {}
+    start, end = cred.get("startDateTime"), cred.get("endDateTime")
+    if start and end and credentials.parse_time(end) <= credentials.parse_time(start):
+        raise errors.invalid_value("endDateTime", "PasswordCredential", "endDateTime must be after startDateTime.")
     if cred.get("secretText") is not None:
         raise errors.bad_request("secretText cannot be given: Entra (and keyless) generates the secret and returns it.")
     created = await call.services.directory.add_password(

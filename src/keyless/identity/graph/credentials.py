@@ -61,8 +61,8 @@ def key_credential(entry: dict[str, Any], existing: dict[str, dict[str, Any]]) -
         )
     cert = load_certificate(key)
     not_before, not_after = cert.not_valid_before_utc, cert.not_valid_after_utc
-    start = _parse(entry.get("startDateTime")) or not_before
-    end = _parse(entry.get("endDateTime")) or not_after
+    start = parse_time(entry.get("startDateTime")) or not_before
+    end = parse_time(entry.get("endDateTime")) or not_after
     if end > not_after or start < not_before or end <= start:
         raise errors.bad_request(
             "Key credential end date is invalid. (keyless: startDateTime/endDateTime must lie within the "
@@ -80,7 +80,7 @@ def key_credential(entry: dict[str, Any], existing: dict[str, dict[str, Any]]) -
     }
 
 
-def _parse(text: str | None) -> datetime | None:
+def parse_time(text: str | None) -> datetime | None:
     return datetime.fromisoformat(text.replace("Z", "+00:00")).astimezone(UTC) if text else None
 
 
@@ -95,7 +95,7 @@ def verify_proof(app: dict[str, Any], proof: str | None) -> None:
             cert = load_certificate(cred["key"])
         except errors.GraphError:
             continue
-        if (_parse(cred.get("endDateTime")) or cert.not_valid_after_utc) > now:
+        if (parse_time(cred.get("endDateTime")) or cert.not_valid_after_utc) > now:
             certs.append(cert)
     if not certs:
         raise errors.bad_request(

@@ -60,6 +60,11 @@ def check(value: Any, kind: Kind, path: str) -> Any:
     if kind == "Json":
         return value
     if value is None:
+        if not path:
+            raise errors.bad_request(
+                "An unexpected 'PrimitiveValue' node was found when reading from the JSON reader. A 'StartObject' node "
+                "was expected."
+            )
         if isinstance(kind, list):
             tn = _type_name(kind)
             raise errors.bad_request(
@@ -356,8 +361,24 @@ def application_rules(fields: dict[str, Any]) -> None:
             )
     if len({u.lower() for u in fields.get("identifierUris") or []}) != len(fields.get("identifierUris") or []):
         raise errors.invalid_value("identifierUris", "Application", "The list repeats a value.")
-    if "appRoles" in fields:
-        app_roles(fields["appRoles"], (fields.get("api") or {}).get("oauth2PermissionScopes") or [])
+    scopes = (fields.get("api") or {}).get("oauth2PermissionScopes") or []
+    permission_scopes(scopes)
+    app_roles(fields.get("appRoles") or [], scopes)
+
+
+def permission_scopes(scopes: list[dict[str, Any]]) -> None:
+    ids: set[str] = set()
+    values: set[str] = set()
+    for scope in scopes:
+        if not scope.get("id") or scope["id"] in ids:
+            raise errors.invalid_value("id", "PermissionScope", "Every scope needs its own id (a GUID).")
+        ids.add(scope["id"])
+        value = scope.get("value")
+        if not value or any(c.isspace() for c in value) or value in values:
+            raise errors.invalid_value("value", "PermissionScope", f"'{value}' must be non-empty, unique, spaceless.")
+        values.add(value)
+        if scope.get("type") not in (None, "User", "Admin"):
+            raise errors.invalid_value("type", "PermissionScope", "Allowed values: User, Admin.")
 
 
 def app_roles(roles: list[dict[str, Any]], scopes: list[dict[str, Any]]) -> None:
