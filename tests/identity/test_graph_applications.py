@@ -10,7 +10,15 @@ from typing import Any
 import jwt
 from cryptography.hazmat.primitives import hashes, serialization
 
-from tests.identity.graph_helpers import assert_graph_error, certificate, create_app, create_sp, token, unique
+from tests.identity.graph_helpers import (
+    assert_graph_error,
+    call_graph,
+    certificate,
+    create_app,
+    create_sp,
+    token,
+    unique,
+)
 
 
 def _role(value: str, enabled: bool = True, role_id: str | None = None) -> dict[str, Any]:
@@ -49,6 +57,10 @@ def test_list_filter_select_and_paging(keyless: Any) -> None:
     body = r.json()
     assert body["@odata.context"].endswith("$metadata#applications")
     assert [a["id"] for a in body["value"]] == [apps[1]["id"]]
+
+    pair = f"appId in ('{apps[0]['appId']}', '{apps[2]['appId']}')"
+    got = keyless.graph("GET", "/applications", params={"$filter": pair}).json()
+    assert [a["id"] for a in got["value"]] == [apps[0]["id"], apps[2]["id"]]
 
     name = apps[2]["displayName"]
     assert [
@@ -132,9 +144,13 @@ def _assertion(keyless: Any, app_id: str, key: Any, cert: Any) -> str:
 
 
 def _cert_login(keyless: Any, app_id: str, key: Any, cert: Any) -> int:
+    return int(_cert_token(keyless, app_id, key, cert).status_code)
+
+
+def _cert_token(keyless: Any, app_id: str, key: Any, cert: Any) -> Any:
     import requests
 
-    r = requests.post(
+    return requests.post(
         f"{keyless.e['login']}/{keyless.tenant}/oauth2/v2.0/token",
         data={
             "grant_type": "client_credentials",
@@ -146,7 +162,6 @@ def _cert_login(keyless: Any, app_id: str, key: Any, cert: Any) -> int:
         verify=keyless.ca,
         timeout=10,
     )
-    return r.status_code
 
 
 def test_key_credentials_by_patch_and_add_key(keyless: Any) -> None:
@@ -188,6 +203,25 @@ def test_key_credentials_by_patch_and_add_key(keyless: Any) -> None:
     assert added["@odata.context"].endswith("$metadata#microsoft.graph.keyCredential")
     assert added["key"] is None and added["displayName"] == "CN=second"
     assert _cert_login(keyless, app["appId"], key2, cert2) == 200
+
+    # "An application does not need any specific permission to roll its own keys": its own token, no Graph roles.
+    own = _cert_token(keyless, app["appId"], key2, cert2).json()["access_token"]
+    assert call_graph(keyless, "GET", f"/applications/{app['id']}", own).status_code == 403
+    _, cert3 = certificate("third")
+    der3 = base64.b64encode(cert3.public_bytes(serialization.Encoding.DER)).decode()
+    body3 = {**body, "keyCredential": {**body["keyCredential"], "key": der3}}
+    rolled = call_graph(
+        keyless,
+        "POST",
+        f"/applications/{app['id']}/addKey",
+        own,
+        json={**body3, "proof": jwt.encode(proof_claims, key2, "RS256")},
+    )
+    assert rolled.status_code == 200, rolled.text
+    other = create_app(keyless)
+    foreign = call_graph(keyless, "POST", f"/applications/{other['id']}/addKey", own, json={**body3, "proof": "x"})
+    assert_graph_error(foreign, 403, "Authorization_RequestDenied")
+    assert len(keyless.graph("GET", f"/applications/{app['id']}").json()["keyCredentials"]) == 3
 
 
 def test_app_roles_validation_and_disable_before_remove(keyless: Any) -> None:

@@ -137,6 +137,16 @@ class _Parser:
                 raise errors.unsupported_query(name, self.spec.entity)
             return lambda o: any(_equal(v, wanted) for v in o.get(name) or [])
         op = self.take("word").lower()
+        if op == "in":
+            if name not in self.spec.eq:
+                raise errors.unsupported_query(name, self.spec.entity)
+            self.take("punct", "(")
+            options = [self.literal()]
+            while self.peek() == ",":
+                self.take()
+                options.append(self.literal())
+            self.take("punct", ")")
+            return lambda o: any(_equal(o.get(name), v) for v in options)
         value = self.literal()
         if op != "eq":
             # Graph needs advanced queries (ConsistencyLevel: eventual) for ne/gt/le...; keyless has none of them.
