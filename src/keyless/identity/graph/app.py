@@ -6,6 +6,7 @@ import logging
 import re
 import uuid
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from starlette.requests import Request
@@ -29,46 +30,58 @@ READ = ("Application.Read.All", "Application.ReadWrite.All", "Directory.Read.All
 WRITE = ("Application.ReadWrite.All", "Directory.ReadWrite.All")
 ASSIGN = ("AppRoleAssignment.ReadWrite.All",)
 ASSIGN_READ = (*READ, *ASSIGN)
-# addKey/removeKey: "An application does not need any specific permission to roll its own keys." (Graph docs)
-WRITE_OR_SELF = "write-or-self"
+
+
+@dataclass(frozen=True)
+class Endpoint:
+    """One method on one path: the Graph application permissions that allow it, and its handler."""
+
+    permissions: tuple[str, ...]
+    handler: Handler
+    # addKey/removeKey: "An application does not need any specific permission to roll its own keys." (Graph docs)
+    own_application: bool = False
+
 
 # (entity set, addressed by key, navigation pattern) -> {method: (permissions, handler)}; "*" is an assignment id.
-ROUTES: dict[tuple[str, bool, tuple[str, ...]], dict[str, tuple[object, Handler]]] = {
-    ("applications", False, ()): {"GET": (READ, applications.list_), "POST": (WRITE, applications.create)},
-    ("applications", True, ()): {
-        "GET": (READ, applications.get),
-        "PATCH": (WRITE, applications.update),
-        "DELETE": (WRITE, applications.delete),
+ROUTES: dict[tuple[str, bool, tuple[str, ...]], dict[str, Endpoint]] = {
+    ("applications", False, ()): {
+        "GET": Endpoint(READ, applications.list_),
+        "POST": Endpoint(WRITE, applications.create),
     },
-    ("applications", True, ("addPassword",)): {"POST": (WRITE, applications.add_password)},
-    ("applications", True, ("removePassword",)): {"POST": (WRITE, applications.remove_password)},
-    ("applications", True, ("addKey",)): {"POST": (WRITE_OR_SELF, applications.add_key)},
-    ("applications", True, ("removeKey",)): {"POST": (WRITE_OR_SELF, applications.remove_key)},
+    ("applications", True, ()): {
+        "GET": Endpoint(READ, applications.get),
+        "PATCH": Endpoint(WRITE, applications.update),
+        "DELETE": Endpoint(WRITE, applications.delete),
+    },
+    ("applications", True, ("addPassword",)): {"POST": Endpoint(WRITE, applications.add_password)},
+    ("applications", True, ("removePassword",)): {"POST": Endpoint(WRITE, applications.remove_password)},
+    ("applications", True, ("addKey",)): {"POST": Endpoint(WRITE, applications.add_key, own_application=True)},
+    ("applications", True, ("removeKey",)): {"POST": Endpoint(WRITE, applications.remove_key, own_application=True)},
     ("servicePrincipals", False, ()): {
-        "GET": (READ, service_principals.list_),
-        "POST": (WRITE, service_principals.create),
+        "GET": Endpoint(READ, service_principals.list_),
+        "POST": Endpoint(WRITE, service_principals.create),
     },
     ("servicePrincipals", True, ()): {
-        "GET": (READ, service_principals.get),
-        "PATCH": (WRITE, service_principals.update),
-        "DELETE": (WRITE, service_principals.delete),
+        "GET": Endpoint(READ, service_principals.get),
+        "PATCH": Endpoint(WRITE, service_principals.update),
+        "DELETE": Endpoint(WRITE, service_principals.delete),
     },
     **{
         ("servicePrincipals", True, (nav,)): {
-            "GET": (ASSIGN_READ, assignments.list_),
-            "POST": (ASSIGN, assignments.create),
+            "GET": Endpoint(ASSIGN_READ, assignments.list_),
+            "POST": Endpoint(ASSIGN, assignments.create),
         }
         for nav in ("appRoleAssignedTo", "appRoleAssignments")
     },
     **{
         ("servicePrincipals", True, (nav, "*")): {
-            "GET": (ASSIGN_READ, assignments.get),
-            "DELETE": (ASSIGN, assignments.delete),
+            "GET": Endpoint(ASSIGN_READ, assignments.get),
+            "DELETE": Endpoint(ASSIGN, assignments.delete),
         }
         for nav in ("appRoleAssignedTo", "appRoleAssignments")
     },
+    ("directoryObjects", True, ()): {"GET": Endpoint(READ, directory_objects.get)},
 }
-ROUTES[("directoryObjects", True, ())] = {"GET": (READ, directory_objects.get)}
 ENTITY_SETS = {
     "applications": "applications",
     "serviceprincipals": "servicePrincipals",
@@ -130,9 +143,7 @@ def parse_path(path: str) -> tuple[str, tuple[str, str] | None, list[str]]:
     return entity_set, key, rest
 
 
-def match_route(
-    entity_set: str, key: bool, nav: list[str]
-) -> tuple[tuple[str, ...], dict[str, tuple[object, Handler]]]:
+def match_route(entity_set: str, key: bool, nav: list[str]) -> tuple[tuple[str, ...], dict[str, Endpoint]]:
     best = 0
     for (rset, rkey, pattern), methods in ROUTES.items():
         if rset != entity_set or rkey != key:
@@ -168,7 +179,7 @@ class GraphApp:
 
     def routes(self) -> list[Route]:
         methods = ["GET", "POST", "PATCH", "PUT", "DELETE"]
-        return [Route("/{version}/{path:path}", self.dispatch, methods=methods)]
+        return [Route("/{path:path}", self.dispatch, methods=methods)]
 
     async def dispatch(self, request: Request) -> Response:
         request_id = str(uuid.uuid4())
@@ -191,27 +202,23 @@ class GraphApp:
             caller = self.services.graph_bearer.validate(request.headers.get("authorization"))
         except BearerError as exc:
             raise authentication_error(exc) from exc
-        version = request.path_params["version"]
+        version, _, path = request.path_params["path"].partition("/")
         if version != "v1.0":
             raise errors.GraphError(
                 400, "BadRequest", f"keyless serves Microsoft Graph v1.0 only; '/{version}' is not served."
             )
-        entity_set, key, nav = parse_path(request.path_params["path"])
+        entity_set, key, nav = parse_path(path)
         pattern, methods = match_route(entity_set, key is not None, nav)
         if request.method not in methods:
             raise errors.method_not_allowed()
-        needed, handler = methods[request.method]
+        endpoint = methods[request.method]
         base = f"{request.url.scheme}://{request.url.netloc}/v1.0"
         call = Call(
             request, self.services, caller, base, entity_set, key, nav[1] if len(nav) > 1 else None, tuple(pattern)
         )
-        if needed == WRITE_OR_SELF:
-            app = await applications.resolve(call)
-            if caller.app_id != app["appId"]:
-                _authorize(caller, WRITE)
-        else:
-            _authorize(caller, needed)  # type: ignore[arg-type]
-        return await handler(call)
+        if not endpoint.own_application or caller.app_id != (await applications.resolve(call))["appId"]:
+            _authorize(caller, endpoint.permissions)
+        return await endpoint.handler(call)
 
 
 def _authorize(caller: Caller, needed: tuple[str, ...]) -> None:
