@@ -101,7 +101,9 @@ def test_unknown_ids_segments_methods_and_versions(keyless: Any) -> None:
     app = create_app(keyless)
     r = keyless.graph("POST", f"/applications/{app['id']}/rotateEverything", json={})
     assert_graph_error(r, 400, "BadRequest", "Resource not found for the segment 'rotateEverything'.")
-    assert_graph_error(keyless.graph("PUT", f"/applications/{app['id']}", json={}), 405, "Request_BadRequest")
+    for method in ("PUT", "OPTIONS"):
+        assert_graph_error(keyless.graph(method, f"/applications/{app['id']}", json={}), 405, "Request_BadRequest")
+    assert_graph_error(keyless.graph("POST", "/v1.0", json={}), 400, "BadRequest")
     r = keyless.graph("DELETE", f"/servicePrincipals/{missing}/appRoleAssignedTo/abc")
     assert_graph_error(r, 404, "Request_ResourceNotFound")
     bearer = keyless.admin_token("https://graph.microsoft.com")

@@ -178,7 +178,7 @@ class GraphApp:
         self.services = services
 
     def routes(self) -> list[Route]:
-        methods = ["GET", "POST", "PATCH", "PUT", "DELETE"]
+        methods = ["GET", "HEAD", "POST", "PATCH", "PUT", "DELETE", "OPTIONS"]
         return [Route("/{path:path}", self.dispatch, methods=methods)]
 
     async def dispatch(self, request: Request) -> Response:
