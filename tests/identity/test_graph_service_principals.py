@@ -52,6 +52,10 @@ def test_get_list_filter_patch_delete(keyless: Any) -> None:
         return [s["id"] for s in r.json()["value"]]
 
     assert ids(f"appId eq '{app['appId']}'") == [sp["id"]]
+    assert ids(f"AppId eq '{app['appId'].upper()}'") == [sp["id"]]
+    selected = keyless.graph("GET", f"/servicePrincipals/{sp['id']}?$select=AppId,displayname").json()
+    assert {k: v for k, v in selected.items() if not k.startswith("@")} == {"appId": app["appId"], "displayName": name}
+    assert selected["@odata.context"].endswith("$metadata#servicePrincipals(appId,displayName)/$entity")
     assert ids(f"displayName eq '{name.upper()}'") == [sp["id"]]
     assert ids(f"startswith(displayName,'{name[:8]}')") == [sp["id"]]
     assert ids(f"servicePrincipalType eq 'Application' and appId eq '{app['appId']}'") == [sp["id"]]

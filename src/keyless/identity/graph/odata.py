@@ -118,8 +118,10 @@ class _Parser:
             self.take("punct", ",")
             prefix = self.literal()
             self.take("punct", ")")
-            if prop not in self.spec.startswith or not isinstance(prefix, str):
+            found = _canonical(prop, self.spec.startswith)
+            if found is None or not isinstance(prefix, str):
                 raise errors.unsupported_query(prop, self.spec.entity)
+            prop = found
             low = prefix.lower()
             return lambda o: isinstance(o.get(prop), str) and o[prop].lower().startswith(low)
         if self.peek() == "/":
@@ -133,12 +135,14 @@ class _Parser:
             self.take("word", "eq")
             wanted = self.literal()
             self.take("punct", ")")
-            if name not in self.spec.any_of:
+            collection = _canonical(name, self.spec.any_of)
+            if collection is None:
                 raise errors.unsupported_query(name, self.spec.entity)
-            return lambda o: any(_equal(v, wanted) for v in o.get(name) or [])
+            return lambda o: any(_equal(v, wanted) for v in o.get(collection) or [])
         op = self.take("word").lower()
         if op == "in":
-            if name not in self.spec.eq:
+            prop_in = _canonical(name, self.spec.eq)
+            if prop_in is None:
                 raise errors.unsupported_query(name, self.spec.entity)
             self.take("punct", "(")
             options = [self.literal()]
@@ -146,16 +150,17 @@ class _Parser:
                 self.take()
                 options.append(self.literal())
             self.take("punct", ")")
-            return lambda o: any(_equal(o.get(name), v) for v in options)
+            return lambda o: any(_equal(o.get(prop_in), v) for v in options)
         value = self.literal()
         if op != "eq":
             # Graph needs advanced queries (ConsistencyLevel: eventual) for ne/gt/le...; keyless has none of them.
             raise errors.GraphError(
                 400, "Request_UnsupportedQuery", f"Unsupported query: operator '{op}' on '{name}' (keyless: only eq)."
             )
-        if name not in self.spec.eq:
+        prop_eq = _canonical(name, self.spec.eq)
+        if prop_eq is None:
             raise errors.unsupported_query(name, self.spec.entity)
-        return lambda o: _equal(o.get(name), value)
+        return lambda o: _equal(o.get(prop_eq), value)
 
     def literal(self) -> Any:
         kind, value, _ = self.toks[self.i] if self.i < len(self.toks) else ("", "", 0)
@@ -169,6 +174,11 @@ class _Parser:
             self.i += 1
             return {"true": True, "false": False, "null": None}[value.lower()]
         raise self.fail()
+
+
+def _canonical(name: str, allowed: frozenset[str]) -> str | None:
+    """Graph matches property names case-insensitively; the stored JSON uses Graph's own spelling."""
+    return next((p for p in allowed if p.lower() == name.lower()), None)
 
 
 def _equal(actual: Any, wanted: Any) -> bool:
@@ -212,9 +222,11 @@ def parse_query(
 def parse_select(raw: str | None, properties: frozenset[str], type_name: str) -> list[str] | None:
     if raw is None:
         return None
-    chosen = [p.strip() for p in raw.split(",") if p.strip()]
-    for prop in chosen:
-        if prop not in properties:
+    chosen = []
+    for prop in (p.strip() for p in raw.split(",") if p.strip()):
+        found = _canonical(prop, properties)
+        chosen.append(found or prop)
+        if found is None:
             raise errors.GraphError(
                 400, "BadRequest", f"Could not find a property named '{prop}' on type 'microsoft.graph.{type_name}'."
             )
