@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from keyless import server
+from keyless.identity.directory import Directory
 from keyless.platform.settings import Settings
 from keyless.services import Services
 
@@ -231,9 +232,11 @@ async def make_client(
     return app, sp, str(secret["secretText"])
 
 
-async def grant(svc: Services, client_sp: dict[str, Any], api_sp: dict[str, Any], value: str) -> None:
+async def grant(
+    svc: Services, client_sp: dict[str, Any], api_sp: dict[str, Any], value: str, directory: Directory | None = None
+) -> None:
     role = next(r for r in api_sp["appRoles"] if r["value"] == value)
-    await svc.directory.assign_app_role(client_sp["id"], api_sp["id"], role["id"])
+    await (directory or svc.directory).assign_app_role(client_sp["id"], api_sp["id"], role["id"])
 
 
 async def disable_role(svc: Services, app: dict[str, Any], value: str) -> dict[str, Any]:

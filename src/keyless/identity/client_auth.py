@@ -5,16 +5,28 @@ from __future__ import annotations
 import base64
 import binascii
 import hashlib
-from typing import Any
+from typing import Any, Protocol
 
 import jwt
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 
 from keyless.identity import errors
-from keyless.identity.directory import Directory
 
 ASSERTION_TYPE = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
+
+
+class ClientDirectory(Protocol):
+    """What authenticating a client reads: `Directory` itself, or `tokens.DirectoryReads` (cached)."""
+
+    @property
+    def tenant_id(self) -> str: ...
+
+    async def get_application_by_app_id(self, app_id: str) -> dict[str, Any] | None: ...
+
+    async def find_service_principal_by_app_id(self, app_id: str) -> dict[str, Any] | None: ...
+
+    async def check_secret(self, app_id: str, secret: str) -> str: ...
 
 
 def _b64_any(text: str) -> bytes:
@@ -49,7 +61,7 @@ def _certificates(app: dict[str, Any]) -> list[x509.Certificate]:
 
 
 async def authenticate(
-    directory: Directory, form: dict[str, str], *, client_id: str, token_endpoints: set[str]
+    directory: ClientDirectory, form: dict[str, str], *, client_id: str, token_endpoints: set[str]
 ) -> dict[str, Any]:
     """The client's service principal, or an AADSTS error saying exactly what failed."""
     tenant = directory.tenant_id

@@ -108,7 +108,7 @@ class LoginService:
             raise errors.missing_parameter("client_id")
         resource = resource_of(form)
         client = await authenticate(
-            self.tokens.directory, form, client_id=client_id, token_endpoints=self._token_endpoints(request)
+            self.tokens.reads, form, client_id=client_id, token_endpoints=self._token_endpoints(request)
         )
         appidacr = "1" if "client_secret" in form else "2"
         issued = await self.tokens.issue(client, resource, lifetime=CLIENT_CREDENTIALS_LIFETIME, appidacr=appidacr)

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import hashlib
 import uuid
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 from keyless.identity import errors
 from keyless.identity.directory import Directory
@@ -17,6 +18,11 @@ CLIENT_CREDENTIALS_LIFETIME = 3599
 MANAGED_IDENTITY_LIFETIME = 86399
 # A cached managed identity token is handed out again until it has this little left (msal's own margin).
 MI_CACHE_MARGIN = 300
+# Directory reads on the token path are cached until this process changes the directory, and for at most
+# this long, so a change made by another keyless sharing the same PostgreSQL is seen within that time.
+READ_CACHE_SECONDS = 5.0
+
+T = TypeVar("T")
 
 
 def v1_issuer(tenant_id: str) -> str:
@@ -54,10 +60,60 @@ def resource_from_scope(scope: str) -> str:
     return only[: -len("/.default")]
 
 
+class DirectoryReads:
+    """The directory lookups every token request makes, served from memory while the directory is unchanged.
+
+    Read-only views: callers must not mutate what they get. Only hits are cached (an unknown client or
+    resource asks the store again). Secrets are always checked against the store.
+    """
+
+    def __init__(self, directory: Directory) -> None:
+        self.directory = directory
+        self._entries: dict[tuple[str, ...], Any] = {}
+        self._generation = directory.generation
+        self._expires = 0.0
+
+    @property
+    def tenant_id(self) -> str:
+        return self.directory.tenant_id
+
+    async def _cached(self, key: tuple[str, ...], load: Callable[[], Awaitable[T]]) -> T:
+        now = clock.now()
+        if self._generation != self.directory.generation or now >= self._expires:
+            self._entries.clear()
+            self._generation = self.directory.generation
+            self._expires = now + READ_CACHE_SECONDS
+        if key in self._entries:
+            return self._entries[key]  # type: ignore[no-any-return]
+        generation = self.directory.generation
+        value = await load()
+        # A change that landed while loading may have made `value` stale; keep it only if none did.
+        if value is not None and generation == self.directory.generation == self._generation:
+            self._entries[key] = value
+        return value
+
+    async def get_application_by_app_id(self, app_id: str) -> dict[str, Any] | None:
+        return await self._cached(("app", app_id), lambda: self.directory.get_application_by_app_id(app_id))
+
+    async def find_service_principal_by_app_id(self, app_id: str) -> dict[str, Any] | None:
+        return await self._cached(("sp", app_id), lambda: self.directory.find_service_principal_by_app_id(app_id))
+
+    async def check_secret(self, app_id: str, secret: str) -> str:
+        return await self.directory.check_secret(app_id, secret)
+
+    async def resolve_resource(self, resource: str) -> dict[str, Any] | None:
+        return await self._cached(("resource", resource), lambda: self.directory.resolve_resource(resource))
+
+    async def granted_roles(self, principal_id: str, resource_sp: dict[str, Any]) -> tuple[bool, list[str]]:
+        key = ("roles", principal_id, resource_sp["id"])
+        return await self._cached(key, lambda: self.directory.granted_roles(principal_id, resource_sp))
+
+
 class TokenService:
     def __init__(self, directory: Directory, keys: KeyRing) -> None:
         self.directory = directory
         self.keys = keys
+        self.reads = DirectoryReads(directory)
         self._mi_cache: dict[tuple[str, str], tuple[int, IssuedToken]] = {}
 
     @property
@@ -65,7 +121,7 @@ class TokenService:
         return self.directory.tenant_id
 
     async def resolve_resource(self, resource: str) -> dict[str, Any]:
-        sp = await self.directory.resolve_resource(resource)
+        sp = await self.reads.resolve_resource(resource)
         if sp is None:
             raise errors.resource_not_found(resource, self.tenant_id)
         return sp
@@ -81,7 +137,7 @@ class TokenService:
     ) -> IssuedToken:
         """A token for `client_sp` to call `resource`, with the roles it holds there."""
         resource_sp = await self.resolve_resource(resource)
-        assigned, roles = await self.directory.granted_roles(client_sp["id"], resource_sp)
+        assigned, roles = await self.reads.granted_roles(client_sp["id"], resource_sp)
         if resource_sp.get("appRoleAssignmentRequired") and not assigned:
             raise errors.not_assigned(
                 client_sp["appId"], client_sp["displayName"], resource_sp["appId"], resource_sp["displayName"]
@@ -116,7 +172,7 @@ class TokenService:
         return IssuedToken(token, claims, now + lifetime, lifetime, resource)
 
     async def _token_version(self, resource_sp: dict[str, Any]) -> int:
-        app = await self.directory.get_application_by_app_id(resource_sp["appId"])
+        app = await self.reads.get_application_by_app_id(resource_sp["appId"])
         requested = ((app or {}).get("api") or {}).get("requestedAccessTokenVersion")
         return 2 if requested == 2 else 1
 
