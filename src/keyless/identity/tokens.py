@@ -104,6 +104,17 @@ class DirectoryReads:
     async def resolve_resource(self, resource: str) -> dict[str, Any] | None:
         return await self._cached(("resource", resource), lambda: self.directory.resolve_resource(resource))
 
+    async def token_version(self, resource_app_id: str) -> int:
+        """The resource application's `api.requestedAccessTokenVersion` (null and 1 mean v1); first-party
+        resources have no application object here and get v1, so this is cached even then."""
+
+        async def load() -> int:
+            app = await self.directory.get_application_by_app_id(resource_app_id)
+            requested = ((app or {}).get("api") or {}).get("requestedAccessTokenVersion")
+            return 2 if requested == 2 else 1
+
+        return await self._cached(("version", resource_app_id), load)
+
     async def granted_roles(self, principal_id: str, resource_sp: dict[str, Any]) -> tuple[bool, list[str]]:
         key = ("roles", principal_id, resource_sp["id"])
         return await self._cached(key, lambda: self.directory.granted_roles(principal_id, resource_sp))
@@ -172,9 +183,7 @@ class TokenService:
         return IssuedToken(token, claims, now + lifetime, lifetime, resource)
 
     async def _token_version(self, resource_sp: dict[str, Any]) -> int:
-        app = await self.reads.get_application_by_app_id(resource_sp["appId"])
-        requested = ((app or {}).get("api") or {}).get("requestedAccessTokenVersion")
-        return 2 if requested == 2 else 1
+        return await self.reads.token_version(resource_sp["appId"])
 
     async def managed_identity_token(
         self, identity_sp: dict[str, Any], resource: str, *, bypass_cache: bool = False
