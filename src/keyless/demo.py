@@ -74,6 +74,10 @@ class Client:
         self.http = httpx.Client(verify=e["ca_cert"], timeout=30)
         self._tokens: dict[str, str] = {}
 
+    def close(self) -> None:
+        # idle keep-alive connections would hold up the server's graceful shutdown
+        self.http.close()
+
     def token(self, resource: str) -> str:
         if resource not in self._tokens:
             r = self.http.post(
@@ -158,8 +162,7 @@ def managed_identity_token(client: Client, identity_id: str) -> str:
 
 
 def run(data_dir: Path) -> None:
-    with running_keyless(data_dir) as e:
-        c = Client(e)
+    with running_keyless(data_dir) as e, contextlib.closing(Client(e)) as c:
         rg = f"/subscriptions/{e['subscription_id']}/resourceGroups/{e['resource_group']}"
         print(f"keyless is up: tenant {e['tenant_id']}, data in {data_dir}")
 
