@@ -235,6 +235,25 @@ def test_v1_endpoint_with_resource_and_string_fields(kl: InProcessKeyless, world
     assert "no-store" in r.headers["cache-control"]
 
 
+def test_v1_endpoint_gives_a_v2_token_when_the_api_asks_for_v2(kl: InProcessKeyless, world: dict[str, Any]) -> None:
+    """The resource app's requestedAccessTokenVersion decides, not the endpoint the client called."""
+    r = requests.post(
+        f"{kl.authority}/oauth2/token",
+        data={
+            "grant_type": "client_credentials",
+            "client_id": world["client"]["appId"],
+            "client_secret": world["secret"],
+            "resource": "api://tok-v2-api",
+        },
+        verify=kl.ca,
+        timeout=10,
+    )
+    assert r.status_code == 200, r.text
+    assert r.json()["resource"] == "api://tok-v2-api"
+    claims = validate(kl, r.json()["access_token"], v2=True, audience=world["v2"]["appId"])
+    assert claims["ver"] == "2.0" and claims["azp"] == world["client"]["appId"]
+
+
 def test_v2_endpoint_response_shape_and_client_secret_basic(kl: InProcessKeyless, world: dict[str, Any]) -> None:
     # client_secret_basic (RFC 6749 §2.3.1): id and secret form-url-encoded, then Basic
     from urllib.parse import quote

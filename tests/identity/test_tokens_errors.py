@@ -194,6 +194,23 @@ def test_hand_made_assertion_is_accepted(kl: InProcessKeyless, world: dict[str, 
     assert claims["appidacr"] == "2"
 
 
+def test_assertion_with_x5t_s256_header(kl: InProcessKeyless, world: dict[str, Any]) -> None:
+    """RFC 7515 `x5t#S256` (base64url SHA-256 of the certificate) names the key as well as `x5t` does."""
+    import base64
+    import hashlib
+
+    cid = world["cert_client"]["appId"]
+    now = time.time()
+    claims = {"aud": f"{kl.authority}/oauth2/v2.0/token", "iss": cid, "sub": cid, "jti": str(uuid.uuid4()),
+              "iat": now, "exp": now + 600}  # fmt: skip
+    s256 = base64.urlsafe_b64encode(hashlib.sha256(world["der"]).digest()).rstrip(b"=").decode()
+    token = jwt.encode(claims, world["pem"], algorithm="PS256", headers={"x5t#S256": s256})
+    r = post(kl, assertion_form(cid, token))
+    assert r.status_code == 200, r.text
+    token = jwt.encode(claims, world["pem"], algorithm="RS256", headers={})
+    assert_aadsts(post(kl, assertion_form(cid, token)), 401, "invalid_client", 700027)
+
+
 def test_assertion_with_unregistered_certificate(kl: InProcessKeyless, world: dict[str, Any]) -> None:
     cid = world["cert_client"]["appId"]
     pem, _, thumbprint = self_signed("someone-else")
@@ -292,6 +309,18 @@ def test_azure_identity_certificate_not_registered(kl: InProcessKeyless, world: 
     assert transport.token_posts == 1
 
 
+class CountingSession(requests.Session):
+    def __init__(self, ca: str) -> None:
+        super().__init__()
+        self.trust_env = False  # REQUESTS_CA_BUNDLE would override `verify`
+        self.verify = ca
+        self.token_posts = 0
+
+    def post(self, url: str | bytes, *args: Any, **kwargs: Any) -> requests.Response:  # type: ignore[override]
+        self.token_posts += 1
+        return super().post(url, *args, **kwargs)
+
+
 def test_msal_returns_the_error_dict(kl: InProcessKeyless, world: dict[str, Any]) -> None:
     app = msal.ConfidentialClientApplication(
         world["client"]["appId"], client_credential="wrong", authority=kl.authority,
@@ -301,6 +330,13 @@ def test_msal_returns_the_error_dict(kl: InProcessKeyless, world: dict[str, Any]
     assert result["error"] == "invalid_client"
     assert result["error_codes"] == [7000215]
     assert "access_token" not in result
+    session = CountingSession(kl.ca)
+    counted = msal.ConfidentialClientApplication(
+        world["client"]["appId"], client_credential="wrong", authority=kl.authority,
+        instance_discovery=False, http_client=session,
+    )  # fmt: skip
+    assert counted.acquire_token_for_client(scopes=["api://err-api/.default"])["error_codes"] == [7000215]
+    assert session.token_posts == 1  # a 4xx is an answer, not a reason to retry
     # msal posts a scope without /.default as given; the endpoint refuses it
     result = app.acquire_token_for_client(scopes=["api://err-api/Api.Invoke"])
     assert result["error"] == "invalid_scope"
