@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+import uuid
 from pathlib import Path
 from typing import Any
 
@@ -106,6 +107,33 @@ def test_rotation_needs_the_admin(keyless: Keyless) -> None:
     r = requests.post(url, headers={"Authorization": f"Bearer {graph}"}, verify=keyless.ca, timeout=10)
     assert r.status_code == 401
     assert r.json()["error"]["code"] == "InvalidAuthenticationTokenAudience"
+
+
+def test_rotation_refuses_a_client_that_is_not_the_admin(keyless: Keyless) -> None:
+    app = keyless.graph("POST", "/applications", json={"displayName": f"not-admin-{uuid.uuid4().hex[:6]}"})
+    assert app.status_code == 201, app.text
+    sp = keyless.graph("POST", "/servicePrincipals", json={"appId": app.json()["appId"]})
+    assert sp.status_code == 201, sp.text
+    secret = keyless.graph("POST", f"/applications/{app.json()['id']}/addPassword", json={})
+    assert secret.status_code == 200, secret.text
+    token = requests.post(
+        f"{keyless.e['login']}/{keyless.tenant}/oauth2/v2.0/token",
+        data={"grant_type": "client_credentials", "client_id": app.json()["appId"],
+              "client_secret": secret.json()["secretText"], "scope": f"{ARM}/.default"},
+        verify=keyless.ca, timeout=10,
+    )  # fmt: skip
+    assert token.status_code == 200, token.text
+    before = requests.get(
+        f"{keyless.e['login']}/{keyless.tenant}/discovery/v2.0/keys", verify=keyless.ca, timeout=10
+    ).json()
+    r = requests.post(
+        f"{keyless.e['management']}/keyless/signingKeys/rotate",
+        headers={"Authorization": f"Bearer {token.json()['access_token']}"}, verify=keyless.ca, timeout=10,
+    )  # fmt: skip
+    assert r.status_code == 403, r.text
+    assert r.json()["error"]["code"] == "AuthorizationFailed"
+    after = requests.get(f"{keyless.e['login']}/{keyless.tenant}/discovery/v2.0/keys", verify=keyless.ca, timeout=10)
+    assert after.json() == before  # nothing rotated
 
 
 @pytest.mark.parametrize("command", ["list", "rotate"])
