@@ -83,3 +83,58 @@ async def test_keyless_up_on_postgres_survives_restart(tmp_path: Path, postgres_
         assert jwt.get_unverified_header(token)["kid"] == jwt.get_unverified_header(client_token(kl, objects))["kid"]
     finally:
         kl.stop()
+
+
+def admin_token_status(kl: Keyless, admin: dict[str, str]) -> int:
+    r = requests.post(
+        f"{kl.e['login']}/{kl.tenant}/oauth2/v2.0/token",
+        data={"grant_type": "client_credentials", "client_id": admin["client_id"],
+              "client_secret": admin["client_secret"], "scope": "https://management.azure.com/.default"},
+        verify=kl.ca, timeout=10,
+    )  # fmt: skip
+    return r.status_code
+
+
+async def test_two_nodes_share_tenant_directory_and_keys(tmp_path: Path, postgres_url: str) -> None:
+    """Two `keyless up` on one PostgreSQL (DESIGN §5): one tenant, and each accepts the other's tokens."""
+    a = Keyless(tmp_path / "a", {"KEYLESS_DATABASE_URL": postgres_url})
+    b = Keyless(tmp_path / "b", {"KEYLESS_DATABASE_URL": postgres_url})
+    (tmp_path / "a").mkdir()
+    (tmp_path / "b").mkdir()
+    a.start()
+    try:
+        b.start()
+        try:
+            assert a.e["tenant_id"] == b.e["tenant_id"]
+            assert a.e["subscription_id"] == b.e["subscription_id"]
+            objects = await make_objects(postgres_url)
+            claims = verified(a, client_token(b, objects))
+            assert claims["roles"] == ["Orders.Read"]
+            token = b.admin_token("https://management.azure.com/")
+            r = requests.get(
+                f"{a.e['management']}/subscriptions/{a.e['subscription_id']}?api-version=2022-12-01",
+                headers={"Authorization": f"Bearer {token}"}, verify=a.ca, timeout=10,
+            )  # fmt: skip
+            assert r.status_code == 200, r.text
+        finally:
+            b.stop()
+    finally:
+        a.stop()
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="known gap: a node started with a fresh data dir cannot read the admin secret from endpoints.json, so "
+    "server.resolve_admin_secret makes a new one and Directory.make_admin removes the others; "
+    "share KEYLESS_ADMIN_CLIENT_ID/SECRET across nodes until that changes",
+)
+async def test_a_second_node_keeps_the_first_nodes_admin_secret(tmp_path: Path, postgres_url: str) -> None:
+    (tmp_path / "a").mkdir()
+    (tmp_path / "b").mkdir()
+    a = Keyless(tmp_path / "a", {"KEYLESS_DATABASE_URL": postgres_url}).start()
+    try:
+        b = Keyless(tmp_path / "b", {"KEYLESS_DATABASE_URL": postgres_url}).start()
+        b.stop()
+        assert admin_token_status(a, a.e["admin"]) == 200
+    finally:
+        a.stop()
