@@ -8,6 +8,7 @@ stays published until the last token it signed has expired) and makes a new `nex
 from __future__ import annotations
 
 import base64
+import dataclasses
 import datetime as dt
 import hashlib
 from dataclasses import dataclass
@@ -26,6 +27,8 @@ from keyless.platform.store import Store
 
 # The longest token keyless issues (managed identity, about 24 h) plus clock skew.
 MAX_TOKEN_LIFETIME = 86_400 + 600
+# Nodes sharing a store re-read the key states this often, so one node's rotation reaches the others.
+KEY_REFRESH_SECONDS = 60.0
 
 
 @dataclass(frozen=True)
@@ -77,6 +80,7 @@ class KeyRing:
         self.store = store
         self.keys: list[KeyPair] = []
         self.active: KeyPair | None = None
+        self.refreshed_at = 0.0
 
     async def load(self) -> None:
         async with self.store.transaction() as session:
@@ -97,20 +101,36 @@ class KeyRing:
         return SigningKey(kid=kid, private_key_pem=pem, certificate_der=der, state=state, created=clock.now())
 
     async def refresh(self) -> None:
+        """Re-read the key states; only keys not seen before are parsed (a PEM load costs tens of ms)."""
+        known = {k.kid: k for k in self.keys}
         async with self.store.session() as session:
-            rows = (await session.scalars(select(SigningKey).order_by(SigningKey.created))).all()
-        keys = [
-            KeyPair(
+            states = (
+                await session.execute(
+                    select(SigningKey.kid, SigningKey.state, SigningKey.unpublish_after).order_by(SigningKey.created)
+                )
+            ).all()
+            new = [kid for kid, _, _ in states if kid not in known]
+            rows = (await session.scalars(select(SigningKey).where(SigningKey.kid.in_(new)))).all() if new else []
+        for row in rows:
+            known[row.kid] = KeyPair(
                 kid=row.kid,
                 private_key=serialization.load_pem_private_key(row.private_key_pem, None),  # type: ignore[arg-type]
                 certificate_der=row.certificate_der,
                 state=row.state,
                 unpublish_after=row.unpublish_after,
             )
-            for row in rows
+        keys = [
+            dataclasses.replace(known[kid], state=state, unpublish_after=unpublish_after)
+            for kid, state, unpublish_after in states
         ]
-        self.keys = keys
         self.active = next(k for k in keys if k.state == "active")
+        self.keys = keys
+        self.refreshed_at = clock.now()
+
+    async def ensure_fresh(self) -> None:
+        """Refresh when the states are older than KEY_REFRESH_SECONDS (another node may have rotated)."""
+        if clock.now() - self.refreshed_at >= KEY_REFRESH_SECONDS:
+            await self.refresh()
 
     async def rotate(self) -> dict[str, str]:
         """Promote the published `next` key; keep the old one published until its tokens expire."""

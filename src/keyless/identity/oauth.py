@@ -266,6 +266,7 @@ class LoginService:
             tid = self._tenant(request) if "tenant" in request.path_params else self.tenant_id
         except errors.AadstsError as exc:
             return _aadsts(exc, request)
+        await self.tokens.keys.ensure_fresh()
         # Entra's tenant-independent documents carry a templated issuer; a tenant's carries its own.
         issuer = v2_issuer(tid) if tenant.lower() == tid else "https://login.microsoftonline.com/{tenantid}/v2.0"
         return JSONResponse(self.tokens.keys.jwks(issuer), headers=DISCOVERY_HEADERS)
@@ -276,6 +277,7 @@ class LoginService:
                 self._tenant(request)
         except errors.AadstsError as exc:
             return _aadsts(exc, request)
+        await self.tokens.keys.ensure_fresh()
         return JSONResponse(self.tokens.keys.jwks(), headers=DISCOVERY_HEADERS)
 
 

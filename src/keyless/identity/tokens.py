@@ -147,6 +147,7 @@ class TokenService:
         mi_resource_id: str | None = None,
     ) -> IssuedToken:
         """A token for `client_sp` to call `resource`, with the roles it holds there."""
+        await self.keys.ensure_fresh()
         resource_sp = await self.resolve_resource(resource)
         assigned, roles = await self.reads.granted_roles(client_sp["id"], resource_sp)
         if resource_sp.get("appRoleAssignmentRequired") and not assigned:
