@@ -72,7 +72,7 @@ def url_host(host: str) -> str:
 
 
 async def resolve_admin_secret(services: Services) -> str:
-    """The admin secret made this run, or the one endpoints.json kept; a lost one is replaced, not guessed."""
+    """The admin secret made this run, or the one endpoints.json kept; a lost one gets a new secret beside the others."""
     if services.new_admin_secret:
         return services.new_admin_secret
     path = services.data_dir / "endpoints.json"
@@ -82,7 +82,7 @@ async def resolve_admin_secret(services: Services) -> str:
             verdict = await services.directory.check_secret(admin["client_id"], admin["client_secret"])
             if verdict == "ok":
                 return str(admin["client_secret"])
-    return await services.directory.make_admin(services.instance.admin_app_id, None)
+    return await services.directory.make_admin(services.instance.admin_app_id, None, replace=False)
 
 
 def write_private_json(path: Path, data: dict[str, Any]) -> None:

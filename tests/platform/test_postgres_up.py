@@ -122,12 +122,6 @@ async def test_two_nodes_share_tenant_directory_and_keys(tmp_path: Path, postgre
         a.stop()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="known gap: a node started with a fresh data dir cannot read the admin secret from endpoints.json, so "
-    "server.resolve_admin_secret makes a new one and Directory.make_admin removes the others; "
-    "share KEYLESS_ADMIN_CLIENT_ID/SECRET across nodes until that changes",
-)
 async def test_a_second_node_keeps_the_first_nodes_admin_secret(tmp_path: Path, postgres_url: str) -> None:
     (tmp_path / "a").mkdir()
     (tmp_path / "b").mkdir()

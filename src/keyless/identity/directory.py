@@ -257,8 +257,12 @@ class Directory:
                 )
             )
 
-    async def make_admin(self, client_id: str | None, client_secret: str | None) -> str:
-        """The local admin: an application with Graph permissions and ownership of the subscription."""
+    async def make_admin(self, client_id: str | None, client_secret: str | None, *, replace: bool = True) -> str:
+        """The local admin: an application with Graph permissions and ownership of the subscription.
+
+        `replace=False` adds a secret and keeps the others: another node (or data dir) sharing this store
+        keeps working with the secret it already has.
+        """
         assert self.instance is not None
         existing = await self.get_application_by_app_id(client_id) if client_id else None
         if existing is None:
@@ -273,7 +277,7 @@ class Directory:
                     await self.assign_app_role(sp["id"], graph["id"], role["id"])
         else:
             app = existing
-            for cred in app["passwordCredentials"]:
+            for cred in app["passwordCredentials"] if replace else ():
                 await self.remove_password(app["id"], cred["keyId"])
         created = await self.add_password(app["id"], {"displayName": "keyless admin"}, secret=client_secret)
         async with self.store.transaction() as session:
