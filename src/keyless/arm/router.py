@@ -64,6 +64,8 @@ class ResourceStore:
 
     def __init__(self, store: Store) -> None:
         self.store = store
+        # Bumped on every write by this process, so in-memory views of resources know to reload.
+        self.generation = 0
 
     async def get(self, resource_id: str) -> dict[str, Any] | None:
         async with self.store.session() as session:
@@ -75,6 +77,7 @@ class ResourceStore:
     ) -> bool:
         """Store `body`; True when the resource was created."""
         now = clock.now()
+        self.generation += 1
         async with self.store.transaction() as session:
             row = await session.get(ArmResource, resource_id.lower())
             if row is None:
@@ -111,7 +114,7 @@ class ResourceStore:
                 ArmResource.resource_group_key == resource_group_id(subscription, resource_group).lower()
             )
         else:
-            query = query.where(ArmResource.key.startswith(f"/subscriptions/{subscription.lower()}/"))
+            query = query.where(ArmResource.key.startswith(f"/subscriptions/{subscription.lower()}/", autoescape=True))
         async with self.store.session() as session:
             rows = (await session.scalars(query)).all()
         return [dict(r.body) for r in rows]
@@ -119,13 +122,16 @@ class ResourceStore:
     async def descendants(self, resource_id: str) -> list[ArmResource]:
         prefix = resource_id.lower() + "/"
         async with self.store.session() as session:
-            rows = (await session.scalars(select(ArmResource).where(ArmResource.key.startswith(prefix)))).all()
+            rows = (
+                await session.scalars(select(ArmResource).where(ArmResource.key.startswith(prefix, autoescape=True)))
+            ).all()
         return list(rows)
 
     async def delete_tree(self, resource_id: str) -> None:
         key = resource_id.lower()
+        self.generation += 1
         async with self.store.transaction() as session:
-            await session.execute(delete(ArmResource).where(ArmResource.key.startswith(key + "/")))
+            await session.execute(delete(ArmResource).where(ArmResource.key.startswith(key + "/", autoescape=True)))
             await session.execute(delete(ArmResource).where(ArmResource.key == key))
 
 
