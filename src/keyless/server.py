@@ -72,7 +72,7 @@ def url_host(host: str) -> str:
 
 
 async def resolve_admin_secret(services: Services) -> str:
-    """The admin secret made this run, or the one endpoints.json kept; a lost one gets a new secret beside the others."""
+    """The admin secret made this run, or the one endpoints.json kept; a lost one gets a new one beside the others."""
     if services.new_admin_secret:
         return services.new_admin_secret
     path = services.data_dir / "endpoints.json"

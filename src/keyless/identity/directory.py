@@ -399,6 +399,7 @@ class Directory:
                     key_id=cred["keyId"], application_id=object_id, secret_sha256=secret_digest(secret), data=cred
                 )
             )
+        self.changed()
         return {**cred, "secretText": secret}
 
     async def remove_password(self, object_id: str, key_id: str) -> None:
@@ -413,6 +414,8 @@ class Directory:
                 )
             row.data = {**row.data, "passwordCredentials": [c for c in creds if c["keyId"] != key_id]}
             await session.execute(delete(PasswordCredential).where(PasswordCredential.key_id == key_id))
+        # a removed secret must stop working at once, also for verdicts cached on the token path
+        self.changed()
 
     async def check_secret(self, app_id: str, secret: str) -> str:
         """`ok`, `expired` or `invalid`; the comparison is constant-time over every stored secret."""

@@ -64,7 +64,7 @@ class DirectoryReads:
     """The directory lookups every token request makes, served from memory while the directory is unchanged.
 
     Read-only views: callers must not mutate what they get. Only hits are cached (an unknown client or
-    resource asks the store again). Secrets are always checked against the store.
+    resource asks the store again). Secret verdicts: see `check_secret`.
     """
 
     def __init__(self, directory: Directory) -> None:
@@ -76,6 +76,9 @@ class DirectoryReads:
     @property
     def tenant_id(self) -> str:
         return self.directory.tenant_id
+
+    def _fresh(self) -> bool:
+        return self._generation == self.directory.generation and clock.now() < self._expires
 
     async def _cached(self, key: tuple[str, ...], load: Callable[[], Awaitable[T]]) -> T:
         now = clock.now()
@@ -99,7 +102,15 @@ class DirectoryReads:
         return await self._cached(("sp", app_id), lambda: self.directory.find_service_principal_by_app_id(app_id))
 
     async def check_secret(self, app_id: str, secret: str) -> str:
-        return await self.directory.check_secret(app_id, secret)
+        """Only `ok` verdicts are kept (by the secret's SHA-256, as the store keeps it); adding or removing a
+        password changes the directory's generation and so drops them."""
+        key = ("secret", app_id, hashlib.sha256(secret.encode("utf-8")).hexdigest())
+        if key in self._entries and self._fresh():
+            return "ok"
+        verdict = await self.directory.check_secret(app_id, secret)
+        if verdict == "ok":
+            await self._cached(key, _ok)
+        return verdict
 
     async def resolve_resource(self, resource: str) -> dict[str, Any] | None:
         return await self._cached(("resource", resource), lambda: self.directory.resolve_resource(resource))
@@ -118,6 +129,10 @@ class DirectoryReads:
     async def granted_roles(self, principal_id: str, resource_sp: dict[str, Any]) -> tuple[bool, list[str]]:
         key = ("roles", principal_id, resource_sp["id"])
         return await self._cached(key, lambda: self.directory.granted_roles(principal_id, resource_sp))
+
+
+async def _ok() -> str:
+    return "ok"
 
 
 class TokenService:

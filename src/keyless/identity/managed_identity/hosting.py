@@ -13,7 +13,8 @@ from sqlalchemy.exc import IntegrityError
 
 from keyless.arm.router import ResourceStore
 from keyless.identity.directory import Directory
-from keyless.identity.tokens import IssuedToken, TokenService
+from keyless.identity.tokens import READ_CACHE_SECONDS, IssuedToken, TokenService
+from keyless.platform import clock
 from keyless.platform.errors import KeylessError
 from keyless.platform.ids import b64url, opaque_id
 from keyless.platform.models import IdentityHost
@@ -92,6 +93,12 @@ class IdentityHosts:
         self.directory = directory
         self.resources = resources
         self.tokens = tokens
+        # Host records never change once made, so hits are kept for good; misses always ask the store.
+        self._by_digest: dict[str, Host] = {}
+        self._by_id: dict[str, IdentityHost] = {}
+        # identities() per host, until the directory or the resources change here, or READ_CACHE_SECONDS pass
+        # (another node sharing the store may have changed them).
+        self._identities: dict[str, tuple[tuple[int, int], float, list[HostIdentity]]] = {}
 
     def _secret(self, host_id: str) -> str:
         """The host's secret, derived from the instance's master key: it never sits in a row or a SQL parameter
@@ -135,16 +142,24 @@ class IdentityHosts:
     async def by_secret(self, secret: str) -> Host | None:
         """The host whose secret this is (the IMDS path segment); the digest is compared in constant time."""
         digest = secret_digest(secret)
+        cached = self._by_digest.get(digest)
+        if cached is not None:
+            return cached
         async with self.store.session() as session:
             row = await session.scalar(select(IdentityHost).where(IdentityHost.secret_sha256 == digest))
         if row is None or not hmac.compare_digest(row.secret_sha256, digest):
             return None
-        return self._host(row)
+        host = self._by_digest[digest] = self._host(row)
+        return host
 
     async def authenticate(self, host_id: str, secret: str | None) -> Host | None:
         """The host `host_id` if `secret` is its secret (App Service's X-IDENTITY-HEADER), else None."""
-        async with self.store.session() as session:
-            row = await session.get(IdentityHost, host_id)
+        row = self._by_id.get(host_id)
+        if row is None:
+            async with self.store.session() as session:
+                row = await session.get(IdentityHost, host_id)
+            if row is not None:
+                self._by_id[host_id] = row
         presented = secret_digest(secret or "")
         # Compare even when the host is unknown, so timing does not tell which host ids exist.
         expected = row.secret_sha256 if row is not None else secret_digest(opaque_id(32))
@@ -157,6 +172,17 @@ class IdentityHosts:
 
         A user-assigned identity used as a host (its own code, `keyless identity env <uami id>`) has itself.
         """
+        key = resource_id.lower()
+        stamp = (self.directory.generation, self.resources.generation)
+        cached = self._identities.get(key)
+        if cached is not None and cached[0] == stamp and cached[1] > clock.now():
+            return cached[2]
+        found = await self._load_identities(resource_id)
+        if stamp == (self.directory.generation, self.resources.generation):
+            self._identities[key] = (stamp, clock.now() + READ_CACHE_SECONDS, found)
+        return found
+
+    async def _load_identities(self, resource_id: str) -> list[HostIdentity]:
         body = await self.resources.get(resource_id)
         if body is None:
             return []
