@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from pathlib import Path
 
 import typer
@@ -14,6 +15,15 @@ from keyless.platform.settings import Settings
 app = typer.Typer(no_args_is_help=True, add_completion=False, help="Azure's passwordless chain on one machine.")
 app.add_typer(keys_app, name="keys")
 app.add_typer(identity_app, name="identity")
+
+
+def event_loop_factory() -> Callable[[], asyncio.AbstractEventLoop] | None:
+    """uvloop when installed (uvicorn[standard] brings it): the gateway and token paths are loop-bound."""
+    try:
+        import uvloop
+    except ImportError:
+        return None
+    return uvloop.new_event_loop
 
 
 @app.callback()
@@ -48,7 +58,8 @@ def up(
         admin_client_id=admin_client_id,
         admin_client_secret=admin_client_secret,
     )
-    asyncio.run(serve(settings))
+    with asyncio.Runner(loop_factory=event_loop_factory()) as runner:
+        runner.run(serve(settings))
 
 
 @app.command()
