@@ -1,0 +1,1 @@
+"""The API Management-compatible gateway."""

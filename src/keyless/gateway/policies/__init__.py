@@ -1,0 +1,1 @@
+"""One module per policy; `keyless.gateway.registry` discovers them (each defines `SPEC`)."""
