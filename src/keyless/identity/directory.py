@@ -16,8 +16,17 @@ from sqlalchemy import delete, or_, select
 from sqlalchemy.exc import IntegrityError
 
 from keyless.identity.first_party import FIRST_PARTY, GRAPH_APP_ID
+from keyless.identity.objects import (
+    DirectoryError,
+    application_defaults,
+    check_app_role_changes,
+    graph_timestamp,
+    normalize_app_roles,
+    service_principal_defaults,
+    service_principal_names,
+    sp_app_roles,
+)
 from keyless.platform import clock
-from keyless.platform.errors import KeylessError
 from keyless.platform.ids import b64url, new_guid, new_secret
 from keyless.platform.models import (
     Application,
@@ -29,10 +38,6 @@ from keyless.platform.models import (
 from keyless.platform.store import Store
 
 DEFAULT_ACCESS_ROLE = "00000000-0000-0000-0000-000000000000"
-
-
-class DirectoryError(KeylessError):
-    """A Graph-shaped failure: `code` is Graph's (`Request_ResourceNotFound`, `Request_BadRequest`...)."""
 
 
 def not_found(object_id: str) -> DirectoryError:
@@ -56,117 +61,6 @@ class Instance:
     admin_app_id: str
     location: str = "westus2"
     master_key: bytes = field(default=b"", repr=False)
-
-
-def _iso(dt: datetime) -> str:
-    return dt.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-def application_defaults(app_id: str, object_id: str) -> dict[str, Any]:
-    return {
-        "id": object_id,
-        "deletedDateTime": None,
-        "appId": app_id,
-        "applicationTemplateId": None,
-        "disabledByMicrosoftStatus": None,
-        "createdDateTime": _iso(datetime.now(UTC)),
-        "displayName": None,
-        "description": None,
-        "groupMembershipClaims": None,
-        "identifierUris": [],
-        "isDeviceOnlyAuthSupported": None,
-        "isFallbackPublicClient": None,
-        "notes": None,
-        "publisherDomain": None,
-        "serviceManagementReference": None,
-        "signInAudience": "AzureADMyOrg",
-        "tags": [],
-        "tokenEncryptionKeyId": None,
-        "uniqueName": None,
-        "defaultRedirectUri": None,
-        "optionalClaims": None,
-        "addIns": [],
-        "api": {
-            "acceptMappedClaims": None,
-            "knownClientApplications": [],
-            "requestedAccessTokenVersion": None,
-            "oauth2PermissionScopes": [],
-            "preAuthorizedApplications": [],
-        },
-        "appRoles": [],
-        "info": {
-            "logoUrl": None,
-            "marketingUrl": None,
-            "privacyStatementUrl": None,
-            "supportUrl": None,
-            "termsOfServiceUrl": None,
-        },
-        "keyCredentials": [],
-        "parentalControlSettings": {"countriesBlockedForMinors": [], "legalAgeGroupRule": "Allow"},
-        "passwordCredentials": [],
-        "publicClient": {"redirectUris": []},
-        "requiredResourceAccess": [],
-        "verifiedPublisher": {"displayName": None, "verifiedPublisherId": None, "addedDateTime": None},
-        "web": {
-            "homePageUrl": None,
-            "logoutUrl": None,
-            "redirectUris": [],
-            "implicitGrantSettings": {"enableAccessTokenIssuance": False, "enableIdTokenIssuance": False},
-            "redirectUriSettings": [],
-        },
-        "spa": {"redirectUris": []},
-    }
-
-
-def service_principal_defaults(object_id: str, app_id: str, display_name: str, sp_type: str) -> dict[str, Any]:
-    return {
-        "id": object_id,
-        "deletedDateTime": None,
-        "accountEnabled": True,
-        "alternativeNames": [],
-        "appDisplayName": display_name if sp_type == "Application" else None,
-        "appDescription": None,
-        "appId": app_id,
-        "applicationTemplateId": None,
-        "appOwnerOrganizationId": None,
-        "appRoleAssignmentRequired": False,
-        "createdDateTime": _iso(datetime.now(UTC)),
-        "description": None,
-        "disabledByMicrosoftStatus": None,
-        "displayName": display_name,
-        "homepage": None,
-        "loginUrl": None,
-        "logoutUrl": None,
-        "notes": None,
-        "notificationEmailAddresses": [],
-        "preferredSingleSignOnMode": None,
-        "preferredTokenSigningKeyThumbprint": None,
-        "replyUrls": [],
-        "servicePrincipalNames": [app_id],
-        "servicePrincipalType": sp_type,
-        "signInAudience": "AzureADMyOrg" if sp_type == "Application" else None,
-        "tags": [],
-        "tokenEncryptionKeyId": None,
-        "info": {
-            "logoUrl": None,
-            "marketingUrl": None,
-            "privacyStatementUrl": None,
-            "supportUrl": None,
-            "termsOfServiceUrl": None,
-        },
-        "addIns": [],
-        "appRoles": [],
-        "keyCredentials": [],
-        "oauth2PermissionScopes": [],
-        "passwordCredentials": [],
-        "resourceSpecificApplicationPermissions": [],
-        "verifiedPublisher": {"displayName": None, "verifiedPublisherId": None, "addedDateTime": None},
-    }
-
-
-def sp_app_roles(app_roles: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """The service principal's copy of its application's roles carries `origin: Application`."""
-    return [{**role, "origin": "Application"} for role in app_roles]
 
 
 class Directory:
@@ -311,22 +205,31 @@ class Directory:
         self.changed()
         return data
 
-    async def get_application(self, object_id: str) -> dict[str, Any]:
+    async def _get(self, model: type[Application] | type[ServicePrincipal], object_id: str) -> dict[str, Any]:
         async with self.store.session() as session:
-            row = await session.get(Application, object_id)
+            row = await session.get(model, object_id)
         if row is None:
             raise not_found(object_id)
         return dict(row.data)
 
-    async def get_application_by_app_id(self, app_id: str) -> dict[str, Any] | None:
+    async def _find(self, model: type[Application] | type[ServicePrincipal], condition: Any) -> dict[str, Any] | None:
         async with self.store.session() as session:
-            row = await session.scalar(select(Application).where(Application.app_id == app_id))
+            row = await session.scalar(select(model).where(condition))
         return dict(row.data) if row else None
 
-    async def list_applications(self) -> list[dict[str, Any]]:
+    async def _all(self, model: type[Application] | type[ServicePrincipal]) -> list[dict[str, Any]]:
         async with self.store.session() as session:
-            rows = (await session.scalars(select(Application).order_by(Application.created))).all()
+            rows = (await session.scalars(select(model).order_by(model.created))).all()
         return [dict(r.data) for r in rows]
+
+    async def get_application(self, object_id: str) -> dict[str, Any]:
+        return await self._get(Application, object_id)
+
+    async def get_application_by_app_id(self, app_id: str) -> dict[str, Any] | None:
+        return await self._find(Application, Application.app_id == app_id)
+
+    async def list_applications(self) -> list[dict[str, Any]]:
+        return await self._all(Application)
 
     async def update_application(self, object_id: str, fields: dict[str, Any]) -> dict[str, Any]:
         async with self.store.transaction() as session:
@@ -355,7 +258,7 @@ class Directory:
             if sp is not None:
                 sp_data = dict(sp.data)
                 sp_data["appRoles"] = sp_app_roles(data.get("appRoles") or [])
-                sp_data["servicePrincipalNames"] = _spns(data)
+                sp_data["servicePrincipalNames"] = service_principal_names(data)
                 sp_data["appDisplayName"] = data.get("displayName")
                 sp.data = sp_data
         self.changed()
@@ -377,7 +280,7 @@ class Directory:
         """Graph `addPassword`: the service makes the secret and shows it once, in `secretText`."""
         secret = secret or new_secret()
         now = datetime.now(UTC)
-        end = fields.get("endDateTime") or _iso(now + timedelta(days=730))
+        end = fields.get("endDateTime") or graph_timestamp(now + timedelta(days=730))
         cred = {
             "customKeyIdentifier": None,
             "displayName": fields.get("displayName"),
@@ -385,7 +288,7 @@ class Directory:
             "hint": secret[:3],
             "keyId": new_guid(),
             "secretText": None,
-            "startDateTime": fields.get("startDateTime") or _iso(now),
+            "startDateTime": fields.get("startDateTime") or graph_timestamp(now),
         }
         async with self.store.transaction() as session:
             row = await session.get(Application, object_id)
@@ -428,7 +331,7 @@ class Directory:
                 await session.scalars(select(PasswordCredential).where(PasswordCredential.application_id == app.id))
             ).all()
         result = "invalid"
-        now = _iso(datetime.now(UTC))
+        now = graph_timestamp(datetime.now(UTC))
         for row in rows:
             if hmac.compare_digest(row.secret_sha256, digest):
                 result = "expired" if (row.data.get("endDateTime") or "9999") < now else "ok"
@@ -447,7 +350,7 @@ class Directory:
         data = service_principal_defaults(new_guid(), app["appId"], app["displayName"], "Application")
         data.update({k: v for k, v in fields.items() if k not in ("id", "appId", "servicePrincipalType")})
         data["appRoles"] = sp_app_roles(app.get("appRoles") or [])
-        data["servicePrincipalNames"] = _spns(app)
+        data["servicePrincipalNames"] = service_principal_names(app)
         data["appDisplayName"] = app["displayName"]
         data["appOwnerOrganizationId"] = self.tenant_id if self.instance else None
         try:
@@ -508,28 +411,16 @@ class Directory:
         self.changed()
 
     async def managed_identity(self, resource_id: str) -> dict[str, Any] | None:
-        async with self.store.session() as session:
-            row = await session.scalar(
-                select(ServicePrincipal).where(ServicePrincipal.mi_resource_key == resource_id.lower())
-            )
-        return dict(row.data) if row else None
+        return await self._find(ServicePrincipal, ServicePrincipal.mi_resource_key == resource_id.lower())
 
     async def get_service_principal(self, object_id: str) -> dict[str, Any]:
-        async with self.store.session() as session:
-            row = await session.get(ServicePrincipal, object_id)
-        if row is None:
-            raise not_found(object_id)
-        return dict(row.data)
+        return await self._get(ServicePrincipal, object_id)
 
     async def find_service_principal_by_app_id(self, app_id: str) -> dict[str, Any] | None:
-        async with self.store.session() as session:
-            row = await session.scalar(select(ServicePrincipal).where(ServicePrincipal.app_id == app_id))
-        return dict(row.data) if row else None
+        return await self._find(ServicePrincipal, ServicePrincipal.app_id == app_id)
 
     async def list_service_principals(self) -> list[dict[str, Any]]:
-        async with self.store.session() as session:
-            rows = (await session.scalars(select(ServicePrincipal).order_by(ServicePrincipal.created))).all()
-        return [dict(r.data) for r in rows]
+        return await self._all(ServicePrincipal)
 
     async def update_service_principal(self, object_id: str, fields: dict[str, Any]) -> dict[str, Any]:
         async with self.store.transaction() as session:
@@ -662,41 +553,6 @@ class Directory:
         return bool(assignments), sorted(set(values))
 
 
-def normalize_app_roles(roles: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Every appRole property present, `isEnabled` true unless given (Graph's default)."""
-    out = []
-    for role in roles:
-        full = {
-            "allowedMemberTypes": [],
-            "description": None,
-            "displayName": None,
-            "id": None,
-            "isEnabled": True,
-            "origin": "Application",
-            "value": None,
-        }
-        full.update({k: v for k, v in role.items() if v is not None or k not in ("isEnabled", "origin")})
-        out.append(full)
-    return out
-
-
-def check_app_role_changes(old_roles: list[dict[str, Any]], new_roles: list[dict[str, Any]]) -> None:
-    """Entra refuses to drop an enabled role (or scope) or change its value: it must be disabled (isEnabled false)
-    first."""
-    new_by_id = {r.get("id"): r for r in new_roles}
-    for old in old_roles:
-        if old.get("isEnabled", True) is False:
-            continue
-        new = new_by_id.get(old.get("id"))
-        if new is None or new.get("value") != old.get("value"):
-            what = "removed" if new is None else f"given value '{new.get('value')}'"
-            raise DirectoryError(
-                "Permission (scope or role) cannot be deleted or updated unless disabled first. (keyless: enabled "
-                f"role or scope {old.get('id')} ('{old.get('value')}') was {what}; disable it first.)",
-                code="CannotDeleteOrUpdateEnabledEntitlement",
-            )
-
-
 async def _check_identifier_uris(session: Any, uris: list[str], own_app_id: str) -> None:
     """An App ID URI names one resource in the tenant: no other application or service principal may hold it."""
     if not uris:
@@ -714,7 +570,3 @@ async def _check_identifier_uris(session: Any, uris: list[str], own_app_id: str)
             "is taken.)",
             code="Request_BadRequest",
         )
-
-
-def _spns(app: dict[str, Any]) -> list[str]:
-    return [app["appId"], *[u for u in app.get("identifierUris") or [] if u != app["appId"]]]
