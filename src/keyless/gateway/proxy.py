@@ -1,0 +1,115 @@
+"""The backend client: one pooled aiohttp session per process, the request as policies left it, host aliases.
+
+The backend URL is `context.Request.Url` (serviceUrl + the path after the API's path + the full incoming
+query, apim.md §7; changed by rewrite-uri, set-backend-service...). A URL naming an aliased Azure host
+(`*.azure-api.net`, login.microsoftonline.com) is sent to the local service that plays it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import ssl
+from typing import Any
+
+import aiohttp
+
+from keyless.gateway.http_types import GatewayResponse, Headers
+from keyless.gateway.policy import PolicyError
+
+# Hop-by-hop headers (RFC 9110 §7.6.1) and those the client library sets itself.
+HOP_BY_HOP = frozenset(
+    {
+        "connection",
+        "keep-alive",
+        "proxy-authenticate",
+        "proxy-authorization",
+        "proxy-connection",
+        "te",
+        "trailer",
+        "trailers",
+        "transfer-encoding",
+        "upgrade",
+        "host",
+        "content-length",
+    }
+)
+RESPONSE_DROP = frozenset({"connection", "keep-alive", "proxy-connection", "transfer-encoding", "trailer", "upgrade"})
+
+
+class BackendPool:
+    """The pooled client session (created on first use, on the running loop) and the forwarding call."""
+
+    def __init__(self, ssl_context: ssl.SSLContext | None = None, aliases: Any = None, limit: int = 1000) -> None:
+        self.ssl_context = ssl_context
+        self.aliases = aliases
+        self.limit = limit
+        self._session: aiohttp.ClientSession | None = None
+
+    @property
+    def session(self) -> aiohttp.ClientSession:
+        if self._session is None or self._session.closed:
+            connector = aiohttp.TCPConnector(
+                limit=self.limit,
+                ssl=self.ssl_context if self.ssl_context is not None else True,
+                keepalive_timeout=60,
+                enable_cleanup_closed=True,
+            )
+            self._session = aiohttp.ClientSession(
+                connector=connector,
+                auto_decompress=False,  # bodies pass through as the backend encoded them
+                cookie_jar=aiohttp.DummyCookieJar(),
+                skip_auto_headers=("User-Agent", "Accept-Encoding", "Accept", "Content-Type"),
+            )
+        return self._session
+
+    async def close(self) -> None:
+        if self._session is not None:
+            await self._session.close()
+            self._session = None
+
+    def target(self, url: str) -> str:
+        """The URL actually called: unchanged unless its host is an alias of a local service."""
+        if self.aliases is None:
+            return url
+        host = url.split("://", 1)[-1].split("/", 1)[0].rsplit("@", 1)[-1]
+        host = host.rsplit(":", 1)[0] if not host.endswith("]") else host
+        if self.aliases.lookup(host.strip("[]")) is None:
+            return url
+        return str(self.aliases.resolve(url))
+
+    async def forward(
+        self,
+        state: Any,
+        *,
+        seconds: float = 300,
+        follow_redirects: bool = False,
+        source: str = "forward-request",
+    ) -> GatewayResponse:
+        """Send `state.request` to its URL and return the backend's response (body read in full)."""
+        request = state.request
+        headers = [(n, v) for n, v in request.headers.items() if n.lower() not in HOP_BY_HOP]
+        forwarded = request.headers.get("X-Forwarded-For")
+        ip = request.client_ip
+        if ip:
+            headers = [(n, v) for n, v in headers if n.lower() != "x-forwarded-for"]
+            headers.append(("X-Forwarded-For", f"{forwarded}, {ip}" if forwarded else ip))
+        url = self.target(str(request.url))
+        try:
+            async with asyncio.timeout(seconds):
+                async with self.session.request(
+                    request.method,
+                    url,
+                    headers=headers,
+                    data=request.body or None,
+                    allow_redirects=follow_redirects,
+                ) as upstream:
+                    body = await upstream.read()
+                    out = Headers((k, v) for k, v in upstream.headers.items() if k.lower() not in RESPONSE_DROP)
+                    return GatewayResponse(upstream.status, out, body, upstream.reason or "")
+        except TimeoutError:
+            raise PolicyError(source, "Timeout", "Request to the backend service timed out") from None
+        except (aiohttp.ClientError, OSError) as exc:
+            kind = type(exc).__name__
+            raise PolicyError(
+                source, "BackendConnectionFailure", f"The backend service could not be reached ({kind})"
+            ) from None

@@ -1,0 +1,122 @@
+"""The per-request state the pipeline owns and policies read and change (0002 "the request state")."""
+
+from __future__ import annotations
+
+import time
+import uuid
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
+
+from keyless.gateway.http_types import GatewayRequest, GatewayResponse
+
+if TYPE_CHECKING:
+    from keyless.gateway.snapshot import ApiRecord, OperationRecord, ProductRecord, Snapshot, SubscriptionRecord
+    from keyless.gateway.trace import Trace
+
+
+@dataclass
+class GatewayServices:
+    """What policies may call out to; one per gateway process, shared by every service's listener."""
+
+    http: Any = None  # the pooled aiohttp ClientSession (proxy.BackendPool.session)
+    tokens: Any = None  # keyless's TokenService
+    identity: Any = None  # managed identities of the APIM service (authentication-managed-identity)
+    openid: Any = None  # OpenID metadata + JWKS cache (validate-jwt)
+    cache: Any = None  # the value cache (cache-*-value)
+    counters: Any = None  # rate-limit / quota counters
+    aliases: Any = None  # keyless.platform.hosts.HostAliases
+    named_values: dict[str, str] = field(default_factory=dict)
+    backends: Any = None  # proxy.BackendPool (forward-request)
+    extra: dict[str, Any] = field(default_factory=dict)  # per-policy singletons, keyed by policy name
+
+
+@dataclass(frozen=True)
+class LastError:
+    """`context.LastError` (APIM's ProxyError)."""
+
+    source: str
+    reason: str
+    message: str
+    scope: str | None = None
+    section: str | None = None
+    path: str | None = None
+    policy_id: str | None = None
+
+
+class RequestState:
+    """One request on its way through the pipeline. Slots: created per request, keep it cheap."""
+
+    __slots__ = (
+        "_context",
+        "api",
+        "backend",
+        "last_error",
+        "matched_parameters",
+        "operation",
+        "product",
+        "request",
+        "request_id",
+        "response",
+        "section",
+        "services",
+        "snapshot",
+        "started",
+        "step",
+        "subscription",
+        "timestamp",
+        "trace_log",
+        "tracing",
+        "user",
+        "variables",
+    )
+
+    def __init__(
+        self,
+        request: GatewayRequest,
+        services: GatewayServices,
+        snapshot: Snapshot | None = None,
+        *,
+        trace_log: Trace | None = None,
+    ) -> None:
+        self.request = request
+        self.response: GatewayResponse | None = None
+        self.variables: dict[str, Any] = {}
+        self.section = "inbound"
+        self.services = services
+        self.snapshot = snapshot
+        self.api: ApiRecord | None = None
+        self.operation: OperationRecord | None = None
+        self.product: ProductRecord | None = None
+        self.subscription: SubscriptionRecord | None = None
+        self.user: Any = None
+        self.matched_parameters: dict[str, str] = {}
+        self.backend: str | None = None  # base URL or backend id chosen by set-backend-service
+        self.last_error: LastError | None = None
+        self.step: Any = None  # the compiled step running now (for LastError.Scope/Section/Path/PolicyId)
+        self.trace_log = trace_log
+        self.tracing = trace_log is not None
+        self.request_id = uuid.uuid4()
+        self.started = time.monotonic()
+        self.timestamp = datetime.now(UTC)
+        self._context: Any = None
+
+    @property
+    def context(self) -> Any:
+        """The `context` object policy expressions see; built on first use (most requests never need it)."""
+        if self._context is None:
+            from keyless.gateway.context import Context
+
+            self._context = Context(self)
+        return self._context
+
+    def trace(self, source: str, data: Any) -> None:
+        """Add a trace entry for the current section (no-op unless the request is traced)."""
+        if self.trace_log is not None:
+            self.trace_log.add(self.section, source, data, time.monotonic() - self.started)
+
+    def ensure_response(self) -> GatewayResponse:
+        """`context.Response` before the backend answered: APIM's default 200 with no body."""
+        if self.response is None:
+            self.response = GatewayResponse(200, reason="OK")
+        return self.response
