@@ -10,6 +10,7 @@ from keyless.arm.app import ManagementApp
 from keyless.arm.registry import Registry
 from keyless.arm.resource_groups import ResourceGroups
 from keyless.arm.router import ArmRouter, ResourceStore
+from keyless.gateway.management.types import register as register_apim
 from keyless.identity.bearer import BearerValidator
 from keyless.identity.directory import Directory, Instance
 from keyless.identity.first_party import ARM_AUDIENCES, GRAPH_AUDIENCES
@@ -89,6 +90,7 @@ class Services:
             new_admin_secret=admin_secret,
         )
         register_key_management(management, keys)
+        register_apim(services)
         return services
 
     async def close(self) -> None:

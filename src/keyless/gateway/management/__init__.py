@@ -1,0 +1,1 @@
+"""ARM types of Microsoft.ApiManagement/service/... and the APIOps importer."""

@@ -1,0 +1,63 @@
+"""Fixtures: azure-mgmt-apimanagement pointed at the session's keyless, and a fresh APIM service per module."""
+
+from __future__ import annotations
+
+import importlib.util
+import uuid
+from collections.abc import Iterator
+
+import pytest
+from azure.identity import ClientSecretCredential
+from azure.mgmt.apimanagement import ApiManagementClient
+from azure.mgmt.apimanagement.models import ApiManagementServiceResource, ApiManagementServiceSkuProperties
+from tests.conftest import Keyless
+
+API = "2022-08-01"
+COMPILER = importlib.util.find_spec("keyless.gateway.compiler") is not None
+needs_compiler = pytest.mark.skipif(
+    not COMPILER, reason="keyless.gateway.compiler (the runtime core's policy compiler) has not landed yet"
+)
+
+
+@pytest.fixture(scope="module")
+def apim(keyless: Keyless) -> Iterator[ApiManagementClient]:
+    credential = ClientSecretCredential(
+        keyless.tenant,
+        keyless.e["admin"]["client_id"],
+        keyless.e["admin"]["client_secret"],
+        authority=keyless.e["login"],
+        disable_instance_discovery=True,
+    )
+    client = ApiManagementClient(
+        credential,
+        keyless.e["subscription_id"],
+        base_url=keyless.e["management"],
+        credential_scopes=["https://management.azure.com/.default"],
+    )
+    yield client
+    client.close()
+    credential.close()
+
+
+def new_service(apim: ApiManagementClient, rg: str, name: str | None = None) -> str:
+    name = name or f"apim-{uuid.uuid4().hex[:8]}"
+    apim.api_management_service.begin_create_or_update(
+        rg,
+        name,
+        ApiManagementServiceResource(
+            location="westeurope",
+            sku=ApiManagementServiceSkuProperties(name="Developer", capacity=1),
+            publisher_email="api@contoso.com",
+            publisher_name="Contoso",
+        ),
+    ).result()
+    return name
+
+
+@pytest.fixture(scope="module")
+def service(keyless: Keyless, apim: ApiManagementClient) -> str:
+    return new_service(apim, keyless.e["resource_group"])
+
+
+def service_path(keyless: Keyless, name: str) -> str:
+    return f"{keyless.rg_path}/providers/Microsoft.ApiManagement/service/{name}"
