@@ -201,3 +201,60 @@ ALL = frozenset({"inbound", "backend", "outbound", "on-error"})
 SET_VARIABLE = PolicySpec("set-variable", ALL, _set_variable_compile, _set_variable_run)
 SET_HEADER = PolicySpec("set-header", ALL, _set_header_compile, _set_header_run)
 SET_BODY = PolicySpec("set-body", frozenset({"inbound", "backend", "outbound"}), _set_body_compile, _set_body_run)
+
+
+class Backend:
+    """A real local HTTP server on 127.0.0.1:0: /echo, /slow, /flaky (500 twice, then 200), /token."""
+
+    def __init__(self) -> None:
+        self.calls: dict[str, int] = {}
+        self.received: list[dict[str, Any]] = []
+        self.url = ""
+        self._runner: Any = None
+
+    async def start(self) -> Backend:
+        import asyncio
+
+        from aiohttp import web
+
+        async def echo(request: web.Request) -> web.Response:
+            body = await request.read()
+            seen = {"method": request.method, "path": request.path_qs, "headers": dict(request.headers), "body": body}
+            self.received.append(seen)
+            self.calls["echo"] = self.calls.get("echo", 0) + 1
+            return web.json_response({"method": request.method, "body": body.decode()}, headers={"X-Echo": "1"})
+
+        self.release = asyncio.Event()
+
+        async def slow(request: web.Request) -> web.Response:
+            await self.release.wait()  # until the test ends: longer than any timeout under test
+            return web.Response(text="late")
+
+        async def flaky(request: web.Request) -> web.Response:
+            self.calls["flaky"] = self.calls.get("flaky", 0) + 1
+            if self.calls["flaky"] <= 2:
+                return web.Response(status=500, reason="Boom", text="not yet")
+            return web.Response(text="ok")
+
+        async def token(request: web.Request) -> web.Response:
+            self.calls["token"] = self.calls.get("token", 0) + 1
+            form = await request.post()
+            self.received.append({"form": dict(form)})
+            return web.json_response({"access_token": f"tok-{self.calls['token']}", "expires_in": 3600})
+
+        app = web.Application()
+        app.router.add_route("*", "/echo", echo)
+        app.router.add_get("/slow", slow)
+        app.router.add_get("/flaky", flaky)
+        app.router.add_post("/token", token)
+        self._runner = web.AppRunner(app)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, "127.0.0.1", 0)
+        await site.start()
+        port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+        self.url = f"http://127.0.0.1:{port}"
+        return self
+
+    async def stop(self) -> None:
+        self.release.set()
+        await self._runner.cleanup()
