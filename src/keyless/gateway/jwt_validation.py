@@ -175,11 +175,11 @@ def _json_object(segment: str, what: str) -> dict[str, Any]:
 
 @dataclass(frozen=True)
 class ParsedToken:
-    raw: str
-    header: dict[str, Any]
-    claims: dict[str, Any]
-    signing_input: bytes
-    signature: bytes
+    raw: str = field(repr=False)
+    header: dict[str, Any] = field(default_factory=dict)
+    claims: dict[str, Any] = field(default_factory=dict)
+    signing_input: bytes = field(default=b"", repr=False)
+    signature: bytes = field(default=b"", repr=False)
 
     @property
     def alg(self) -> str:

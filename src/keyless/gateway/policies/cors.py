@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 from keyless.gateway.element import Element
 from keyless.gateway.http_types import GatewayResponse, Headers
 from keyless.gateway.policies.validate_jwt import check_attributes, check_children, constant_bool, constant_int
-from keyless.gateway.policy import STOP, CompileContext, PolicyError, PolicySpec, RequestState, Stop
+from keyless.gateway.policy import STOP, CompileContext, PolicySpec, RequestState, Stop
 
 NAME = "cors"
 ATTRIBUTES: dict[str, str] = {"id": "", "allow-credentials": "false", "terminate-unmatched-request": "true"}
@@ -154,17 +155,18 @@ async def run(cfg: Config, state: RequestState) -> Stop | None:
         if cfg.terminate_unmatched and request.method.upper() in TERMINATED_SIMPLE_METHODS:
             return _empty_ok(state)
         return None
-    extra = getattr(state, "response_headers", None)
-    if extra is None:
-        raise PolicyError(
-            NAME,
-            "NotSupported",
-            "This gateway cannot add CORS headers to responses (RequestState has no response_headers).",
-        )
-    _allow_origin(cfg, origin, extra)
-    if cfg.expose:
-        extra.set("Access-Control-Expose-Headers", ",".join(cfg.expose))
+    # The response is not known yet: the pipeline calls the hook with the final one (backend, error or policy).
+    state.on_response(_response_hook(cfg, origin))
     return None
+
+
+def _response_hook(cfg: Config, origin: str) -> Callable[[GatewayResponse], Awaitable[None]]:
+    async def add_headers(response: GatewayResponse) -> None:
+        _allow_origin(cfg, origin, response.headers)
+        if cfg.expose:
+            response.headers.set("Access-Control-Expose-Headers", ",".join(cfg.expose))
+
+    return add_headers
 
 
 SPEC = PolicySpec(NAME, frozenset({"inbound"}), compile_policy, run)
