@@ -9,13 +9,21 @@ gateway sees exactly what the store will hold. Other keyless nodes on a shared s
 
 from __future__ import annotations
 
-import socket
 import sys
 from typing import TYPE_CHECKING, Any
 
-from keyless.gateway.management._common import SERVICE, service_id
+from keyless.gateway.management._common import SERVICE, name_of, service_id
 from keyless.gateway.management.compiling import Compiled, compile_service
-from keyless.gateway.management.config import ServiceConfig
+from keyless.gateway.management.config import (
+    APIS,
+    BACKENDS,
+    NAMED_VALUES,
+    OPERATIONS,
+    PRODUCT_APIS,
+    PRODUCTS,
+    SUBSCRIPTIONS,
+    ServiceConfig,
+)
 
 if TYPE_CHECKING:
     from keyless.services import Services
@@ -47,6 +55,10 @@ class Catalog:
         """`stored` (with id, name, type) as the router will store it, with other bodies written (`also`) or
         deleted (`removed`, with their subtrees) by the same request; raises ArmError if anything would break."""
         sid = service_id(stored["id"])
+        service = (await self.model(sid)).get(sid.lower())
+        if service is not None and stored["id"].lower() != sid.lower():
+            await self.ensure_listener(service)
+        # From here to the commit nothing awaits (the model is cached), so no other write interleaves.
         gone = [r.lower() for r in removed or []]
         model = {
             k: v for k, v in (await self.model(sid)).items() if not any(k == g or k.startswith(g + "/") for g in gone)
@@ -62,7 +74,7 @@ class Catalog:
         key = resource_id.lower()
         if key == sid.lower():
             self._models.pop(key, None)
-            retire_gateway(self.services, sid)
+            await retire_gateway(self.services, sid)
             return
         requested = requested_delete_id()
         if requested is not None and requested.lower() != key and key.startswith(requested.lower() + "/"):
@@ -81,11 +93,17 @@ class Catalog:
         return compiled
 
     async def publish_all(self) -> None:
-        """Build every stored service's snapshot (at start-up, before the gateway listeners answer)."""
+        """Start every stored service's gateway listener on its kept port and publish its snapshot (start-up)."""
         instance = self.services.instance
         for body in await self.services.resources.by_type(SERVICE, instance.subscription_id):
-            sid = body["id"]
-            self._commit(sid, dict(await self.model(sid)), None)
+            await self.ensure_listener(body)
+            self._commit(body["id"], dict(await self.model(body["id"])), None)
+
+    async def ensure_listener(self, service_body: dict[str, Any]) -> None:
+        """The service's listener runs (after a restart the first write starts it if start-up did not)."""
+        gateways = self.services.gateways
+        if gateways is not None and gateways.get(str(service_body["name"])) is None:
+            await gateway_origin(self.services, service_body, service_body.get("_gatewayPort"))
 
 
 def requested_delete_id() -> str | None:
@@ -102,37 +120,65 @@ def requested_delete_id() -> str | None:
     return None
 
 
-# --- the seam with the gateway core (0002): the core fills these three in --------------------------------------
+# --- the seam with the gateway core (0002): keyless.gateway.snapshot and keyless.gateway.app.Gateways -------------
+
+
+def snapshot_of(config: ServiceConfig, compiled: Compiled) -> Any:
+    """The gateway's immutable snapshot of one service, from its stored bodies and compiled documents."""
+    from keyless.gateway.snapshot import build_snapshot
+
+    operations: dict[str, list[dict[str, Any]]] = {}
+    for op in config.of(OPERATIONS):
+        operations.setdefault(op["id"].split("/")[-3], []).append(op)
+    product_apis: dict[str, list[str]] = {}
+    for link in config.of(PRODUCT_APIS):
+        product_apis.setdefault(link["id"].split("/")[-3], []).append(link["name"])
+    policies: dict[tuple[str, ...], Any] = {}
+    for body, scope in config.policies():
+        parts = body["id"].split("/")
+        key = {
+            "global": ("global",),
+            "product": ("product", parts[-3]),
+            "api": ("api", parts[-3]),
+            "operation": ("operation", parts[-5], parts[-3]),
+        }[scope]
+        policies[key] = compiled.documents[body["id"].lower()]
+    return build_snapshot(
+        config.service,
+        apis=config.of(APIS),
+        operations=operations,
+        products=config.of(PRODUCTS),
+        product_apis=product_apis,
+        subscriptions=config.of(SUBSCRIPTIONS),
+        named_values=config.of(NAMED_VALUES),
+        backends=config.of(BACKENDS),
+        fragments=compiled.fragments,
+        policies=policies,
+    )
 
 
 def publish_snapshot(services: Services, config: ServiceConfig, compiled: Compiled) -> None:
-    """INTEGRATION: build the service's snapshot from its configuration and compiled documents and swap it into
-    the service's gateway listener. Until the core's `services.gateways` exists there is no listener to feed."""
-    gateways = getattr(services, "gateways", None)
-    if gateways is None:
+    """Swap the service's snapshot into its running gateway listener (started by `gateway_origin`)."""
+    gateways = services.gateways
+    name = str(config.service["name"])
+    if gateways is None or gateways.get(name) is None:
         return
-    from keyless.gateway.snapshot import build_snapshot
-
-    gateways.swap(config.service["id"], build_snapshot(config, compiled))
+    gateways.swap(name, snapshot_of(config, compiled))
 
 
-def gateway_origin(services: Services, sid: str, name: str, port: int | None) -> tuple[str, int]:
-    """INTEGRATION: the origin of the service's gateway listener (`http://127.0.0.1:{port}`), keeping `port` when
-    it is free. Without the core's listener registry, a free port is reserved in the record for it."""
-    gateways = getattr(services, "gateways", None)
-    if gateways is not None:
-        origin, bound = gateways.open(sid, name, port)
-        return str(origin), int(bound)
-    host = services.settings.host if services.settings.host not in ("0.0.0.0", "") else "127.0.0.1"  # noqa: S104
-    if port is None:
-        with socket.socket() as sock:
-            sock.bind((host, 0))
-            port = int(sock.getsockname()[1])
-    return f"http://{host}:{port}", port
+async def gateway_origin(services: Services, service_body: dict[str, Any], port: int | None) -> tuple[str, int]:
+    """The origin of the service's gateway listener (`http://127.0.0.1:{port}`), started if it is not running;
+    `port` (the one kept in the record) is reused when free."""
+    gateways = services.gateways
+    name = str(service_body["name"])
+    if gateways is None:
+        raise RuntimeError("the gateway listeners (services.gateways) are not set up")
+    if gateways.get(name) is None:
+        await gateways.start(name, snapshot_of(ServiceConfig(service_body), Compiled()), port)
+    return str(gateways.url(name)), int(gateways.port(name))
 
 
-def retire_gateway(services: Services, sid: str) -> None:
-    """INTEGRATION: the service is deleted; its listener stops answering."""
-    gateways = getattr(services, "gateways", None)
-    if gateways is not None:
-        gateways.close(sid)
+async def retire_gateway(services: Services, sid: str) -> None:
+    """The service is deleted; its listener stops answering."""
+    if services.gateways is not None:
+        await services.gateways.stop(name_of(sid))

@@ -61,7 +61,8 @@ def resource_type(catalog: Catalog) -> ResourceType:
         sku = _sku(ctx)
         previous = ctx.existing or {}
         old_props = previous.get("properties", {})
-        origin, port = gateway_origin(services, ctx.resource_id, name, previous.get("_gatewayPort"))
+        minimal = {"id": ctx.resource_id, "name": previous.get("name", name), "location": ctx.body["location"]}
+        origin, port = await gateway_origin(services, minimal, previous.get("_gatewayPort"))
         host = f"{name.lower()}.azure-api.net"
         stored_props: dict[str, Any] = {
             "publisherEmail": publisher_email,
