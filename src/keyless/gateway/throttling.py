@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Iterable
+from collections.abc import Awaitable, Callable, Iterable
 from typing import Any
 
 from keyless.gateway.element import Element
@@ -182,3 +182,26 @@ def context_member(state: RequestState, *path: str) -> Any:
             return None
         node = getattr(node, name, None)
     return node
+
+
+def service_key(state: RequestState, *parts: object) -> str:
+    """A counter or cache key scoped to the APIM service (one gateway process serves several)."""
+    snapshot = getattr(state, "snapshot", None)
+    service = getattr(snapshot, "service_name", "") if snapshot is not None else ""
+    return "|".join([service, *(str(p) for p in parts)])
+
+
+ResponseHook = Callable[[GatewayResponse], Awaitable[None]]
+
+
+def after_response(state: RequestState, policy: str, hook: ResponseHook) -> None:
+    """Run `hook` with the final response (after outbound and on-error), where APIM counts and reports.
+
+    Needs the pipeline's `RequestState.on_response`; without it the policy fails loudly rather than
+    counting at the wrong moment."""
+    register = getattr(state, "on_response", None)
+    if register is None:
+        raise PolicyError(
+            policy, "NotSupported", f"'{policy}' needs response hooks (RequestState.on_response) from the pipeline."
+        )
+    register(hook)

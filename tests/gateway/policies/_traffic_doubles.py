@@ -123,6 +123,7 @@ class State:
         services: Any = None,
         method: str = "GET",
         body: bytes | None = None,
+        service: str = "apim-1",
     ) -> None:
         url = Url.parse("http://backend.local/echo")
         self.request = GatewayRequest(method, url, url.copy(), Headers([("Host", "gw")]), body, ip)
@@ -130,6 +131,7 @@ class State:
         self.variables: dict[str, Any] = {}
         self.section = "inbound"
         self.services = services
+        self.snapshot = SimpleNamespace(service_name=service)
         self.traces: list[tuple[str, Any]] = []
         self.hooks: list[Any] = []
         self.context = SimpleNamespace(

@@ -120,3 +120,14 @@ async def test_caching_types_pick_internal_or_external() -> None:
     assert len(external) == 1 and len(internal) == 1
     await run_policy(LOOKUP, lookup(key="k", variable_name="v", caching_type="internal"), state)
     assert state.variables["v"] == "x"
+
+
+async def test_each_apim_service_has_its_own_cache() -> None:
+    svc = services(Clock())
+    await run_policy(STORE, store(key="k", value="a", duration="60"), State(services=svc, service="one"))
+    other = State(services=svc, service="two")
+    await run_policy(LOOKUP, lookup(key="k", variable_name="v"), other)
+    assert "v" not in other.variables
+    same = State(services=svc, service="one")
+    await run_policy(LOOKUP, lookup(key="k", variable_name="v"), same)
+    assert same.variables["v"] == "a"

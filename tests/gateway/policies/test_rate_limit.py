@@ -230,5 +230,19 @@ async def test_by_key_increment_count_and_expression_calls() -> None:
 
 
 def test_by_key_never_hands_the_key_itself_to_the_store() -> None:
-    key = rate_limit_by_key.counter_id("rate-limit-by-key", "Bearer eyJhbGciOi.secret")
+    key = rate_limit_by_key.counter_id(State(), "rate-limit-by-key", "Bearer eyJhbGciOi.secret")
     assert "secret" not in key and "Bearer" not in key
+
+
+async def test_services_count_apart_and_missing_response_hooks_fail_loudly() -> None:
+    svc = services(Clock())
+    cfg = compile_rl({"calls": "1", "renewal-period": "60"})
+    assert (await run_policy(RL, cfg, State(services=svc, service="one")))[1] is None
+    assert (await run_policy(RL, cfg, State(services=svc, service="two")))[1] is None
+
+    class NoHooks(State):
+        on_response = None  # a pipeline without response hooks
+
+    headers = compile_rl({"calls": "5", "renewal-period": "60", "total-calls-header-name": "X-Total"})
+    _, error = await run_policy(RL, headers, NoHooks(services=svc))
+    assert (error.source, error.reason) == ("rate-limit", "NotSupported")

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from keyless.gateway.element import Element
 from keyless.gateway.policy import CompileContext, PolicySpec, RequestState, Stop, Value
-from keyless.gateway.throttling import check_attributes, check_children, no_expression, required
+from keyless.gateway.throttling import check_attributes, check_children, no_expression, required, service_key
 from keyless.gateway.value_cache import ValueCache
 
 NAME = "cache-lookup-value"
@@ -54,7 +54,7 @@ def compile(element: Element, ctx: CompileContext) -> Config:
 async def run(cfg: Config, state: RequestState) -> Stop | None:
     key = cfg.key.get(state)
     cache = cache_for(state, NAME, cfg.caching_type)
-    found, value = (False, None) if cache is None else await cache.get(str(key))
+    found, value = (False, None) if cache is None else await cache.get(service_key(state, key))
     if found:
         state.variables[cfg.variable] = value
         state.trace(NAME, {"message": "Cache lookup resulted in a hit.", "variable": cfg.variable})

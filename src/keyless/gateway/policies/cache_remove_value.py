@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from keyless.gateway.element import Element
 from keyless.gateway.policies.cache_lookup_value import cache_for, compile_caching_type
 from keyless.gateway.policy import CompileContext, PolicySpec, RequestState, Stop, Value
-from keyless.gateway.throttling import check_attributes, check_children, required
+from keyless.gateway.throttling import check_attributes, check_children, required, service_key
 
 NAME = "cache-remove-value"
 
@@ -26,7 +26,7 @@ def compile(element: Element, ctx: CompileContext) -> Config:
 
 
 async def run(cfg: Config, state: RequestState) -> Stop | None:
-    key = str(cfg.key.get(state))
+    key = service_key(state, cfg.key.get(state))
     cache = cache_for(state, NAME, cfg.caching_type)
     if cache is not None:
         await cache.remove(key)

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from keyless.gateway.element import Element
 from keyless.gateway.policies.cache_lookup_value import cache_for, compile_caching_type
 from keyless.gateway.policy import CompileContext, PolicySpec, RequestState, Stop, Value
-from keyless.gateway.throttling import check_attributes, check_children, int_value, required, to_int
+from keyless.gateway.throttling import check_attributes, check_children, int_value, required, service_key, to_int
 
 NAME = "cache-store-value"
 
@@ -33,7 +33,7 @@ def compile(element: Element, ctx: CompileContext) -> Config:
 
 async def run(cfg: Config, state: RequestState) -> Stop | None:
     duration = to_int(NAME, "duration", cfg.duration.get(state))
-    key, value = str(cfg.key.get(state)), cfg.value.get(state)
+    key, value = service_key(state, cfg.key.get(state)), cfg.value.get(state)
     cache = cache_for(state, NAME, cfg.caching_type)
     if cache is not None and duration > 0:
         await cache.set(key, value, duration)

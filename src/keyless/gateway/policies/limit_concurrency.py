@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from keyless.gateway.element import Element
 from keyless.gateway.policy import CompileContext, PolicyError, PolicySpec, RequestState, Steps, Stop, Value
-from keyless.gateway.throttling import check_attributes, gateway_error, int_constant, required
+from keyless.gateway.throttling import check_attributes, gateway_error, int_constant, required, service_key
 
 NAME = "limit-concurrency"
 # APIM documents the 429 but not its body or LastError reason; these follow its other throttling errors.
@@ -30,7 +30,7 @@ def compile(element: Element, ctx: CompileContext) -> Config:
 
 
 async def run(cfg: Config, state: RequestState) -> Stop | None:
-    slot = f"{NAME}|{cfg.key.get(state)}"
+    slot = service_key(state, NAME, cfg.key.get(state))
     counters = state.services.counters
     if not counters.try_enter(slot, cfg.max_count):
         state.response = gateway_error(429, MESSAGE)

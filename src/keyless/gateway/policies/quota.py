@@ -12,12 +12,14 @@ from keyless.gateway.element import Element
 from keyless.gateway.http_types import GatewayResponse
 from keyless.gateway.policy import CompileContext, PolicyError, PolicySpec, RequestState, Stop
 from keyless.gateway.throttling import (
+    after_response,
     check_attributes,
     check_children,
     context_member,
     gateway_error,
     int_constant,
     required,
+    service_key,
     timespan,
 )
 
@@ -142,7 +144,7 @@ async def run(cfg: Config, state: RequestState) -> Stop | None:
         state.trace(NAME, {"message": "No subscription key: quota not applied."})
         return None
     start = epoch_seconds(getattr(subscription, "StartDate", None) or getattr(subscription, "CreatedDate", None))
-    base = f"quota|{subscription.Id}|{context_member(state, 'Product', 'Id')}"
+    base = service_key(state, NAME, subscription.Id, context_member(state, "Product", "Id"))
     applied = [(f"{base}|{cfg.quota.period}", cfg.quota)]
     api, operation = context_member(state, "Api"), context_member(state, "Operation")
     for api_quota in cfg.apis:
@@ -164,7 +166,7 @@ async def run(cfg: Config, state: RequestState) -> Stop | None:
             for key, quota in applied:
                 await counters.quota_add(key, quota.period, start, 0, kilobytes)
 
-        state.on_response(count_bandwidth)
+        after_response(state, NAME, count_bandwidth)
     return None
 
 

@@ -12,6 +12,7 @@ from keyless.gateway.policies.quota import Quota, compile_amounts, enforce, mess
 from keyless.gateway.policies.rate_limit_by_key import counter_id
 from keyless.gateway.policy import CompileContext, PolicySpec, RequestState, Stop, Value
 from keyless.gateway.throttling import (
+    after_response,
     bool_value,
     check_attributes,
     check_children,
@@ -82,17 +83,20 @@ def compile(element: Element, ctx: CompileContext) -> Config:
 
 
 async def run(cfg: Config, state: RequestState) -> Stop | None:
-    key = counter_id(NAME, cfg.counter_key.get(state))
+    key = counter_id(state, NAME, cfg.counter_key.get(state))
     applied = [(f"{key}|{cfg.quota.period}", cfg.quota)]
     await enforce(state, NAME, applied, cfg.start)
     entry = _counted.get(id(state))
     if entry is None:
-        entry = _counted[id(state)] = (state, set())
+        entry = (state, set())
+        register = getattr(state, "on_response", None)
+        if register is not None:  # without response hooks there is no end of request to forget it at
 
-        async def forget(response: GatewayResponse) -> None:
-            _counted.pop(id(state), None)
+            async def forget(response: GatewayResponse) -> None:
+                _counted.pop(id(state), None)
 
-        state.on_response(forget)
+            register(forget)
+            _counted[id(state)] = entry
     if key in entry[1]:
         return None
     entry[1].add(key)
@@ -111,7 +115,7 @@ async def run(cfg: Config, state: RequestState) -> Stop | None:
         kilobytes = message_kilobytes(state, response) if quota.kilobytes is not None else 0.0
         await counters.quota_add(applied[0][0], quota.period, cfg.start, calls, kilobytes)
 
-    state.on_response(count_after_response)
+    after_response(state, NAME, count_after_response)
     return None
 
 

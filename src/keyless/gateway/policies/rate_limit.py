@@ -10,6 +10,7 @@ from keyless.gateway.element import Element
 from keyless.gateway.http_types import GatewayResponse
 from keyless.gateway.policy import CompileContext, PolicyError, PolicySpec, RequestState, Stop
 from keyless.gateway.throttling import (
+    after_response,
     check_attributes,
     check_children,
     context_member,
@@ -17,6 +18,7 @@ from keyless.gateway.throttling import (
     int_constant,
     no_expression,
     required,
+    service_key,
 )
 
 NAME = "rate-limit"
@@ -138,12 +140,12 @@ def refuse(state: RequestState, policy: str, outputs: Outputs, retry_after: int,
     return PolicyError(policy, "RateLimitExceeded", "Rate limit is exceeded")
 
 
-def report(state: RequestState, outputs: Outputs, remaining: int, total: int) -> None:
+def report(state: RequestState, policy: str, outputs: Outputs, remaining: int, total: int) -> None:
     """The remaining-calls variable now, and the remaining/total headers on whatever response goes out."""
     if outputs.remaining_variable:
         state.variables[outputs.remaining_variable] = remaining
     if outputs.remaining_header or outputs.total_header:
-        state.on_response(_headers_hook(outputs, remaining, total))
+        after_response(state, policy, _headers_hook(outputs, remaining, total))
 
 
 def _headers_hook(outputs: Outputs, remaining: int, total: int) -> Callable[[GatewayResponse], Awaitable[None]]:
@@ -169,7 +171,7 @@ async def run(cfg: Config, state: RequestState) -> Stop | None:
     if subscription is None:
         state.trace(NAME, {"message": "No subscription key: rate limit not applied."})
         return None
-    base = f"rate-limit|{subscription}|{_scope_id(state, cfg.scope)}"
+    base = service_key(state, NAME, subscription, _scope_id(state, cfg.scope))
     applied = [(f"{base}|{cfg.limit.period}", cfg.limit)]
     api = context_member(state, "Api")
     operation = context_member(state, "Operation")
@@ -187,7 +189,7 @@ async def run(cfg: Config, state: RequestState) -> Stop | None:
         decision = await counters.rate_hit(key, limit.calls, limit.period)
         if not decision.allowed:
             raise refuse(state, NAME, cfg.outputs, decision.retry_after, cfg.limit.calls)
-        report(state, cfg.outputs, decision.remaining, cfg.limit.calls)
+        report(state, NAME, cfg.outputs, decision.remaining, cfg.limit.calls)
         return None
     # Product, API and operation limits apply independently; a call refused by one is counted by none.
     decisions = [await counters.rate_peek(key, limit.calls, limit.period) for key, limit in applied]
@@ -195,7 +197,7 @@ async def run(cfg: Config, state: RequestState) -> Stop | None:
     if refused:
         raise refuse(state, NAME, cfg.outputs, max(refused), cfg.limit.calls)
     remaining = [limit.calls - await counters.rate_add(key, limit.period, 1) for key, limit in applied]
-    report(state, cfg.outputs, max(0, min(remaining)), cfg.limit.calls)
+    report(state, NAME, cfg.outputs, max(0, min(remaining)), cfg.limit.calls)
     return None
 
 

@@ -11,11 +11,13 @@ from keyless.gateway.http_types import GatewayResponse
 from keyless.gateway.policies.rate_limit import MAX_PERIOD, OUTPUT_ATTRIBUTES, Outputs, compile_outputs, refuse, report
 from keyless.gateway.policy import CompileContext, PolicySpec, RequestState, Stop, Value
 from keyless.gateway.throttling import (
+    after_response,
     bool_value,
     check_attributes,
     check_children,
     int_value,
     required,
+    service_key,
     to_bool,
     to_int,
 )
@@ -52,23 +54,23 @@ def compile(element: Element, ctx: CompileContext) -> Config:
     return Config(calls, period, counter_key, condition, count, compile_outputs(ctx, element))
 
 
-def counter_id(policy: str, key: object) -> str:
+def counter_id(state: RequestState, policy: str, key: object) -> str:
     """Counter keys are often caller identities (IPs, tokens): the store only ever sees a digest."""
     digest = hashlib.sha256(("" if key is None else str(key)).encode()).hexdigest()
-    return f"{policy}|{digest}"
+    return service_key(state, policy, digest)
 
 
 async def run(cfg: Config, state: RequestState) -> Stop | None:
     calls = to_int(NAME, "calls", cfg.calls.get(state), minimum=0)
     period = to_int(NAME, "renewal-period", cfg.period.get(state), minimum=1, maximum=MAX_PERIOD)
     count = 1 if cfg.increment_count is None else to_int(NAME, "increment-count", cfg.increment_count.get(state), 0)
-    key = counter_id(NAME, cfg.counter_key.get(state))
+    key = counter_id(state, NAME, cfg.counter_key.get(state))
     counters = state.services.counters
     if cfg.increment_condition is None:
         decision = await counters.rate_hit(key, calls, period, count)
         if not decision.allowed:
             raise refuse(state, NAME, cfg.outputs, decision.retry_after, calls)
-        report(state, cfg.outputs, decision.remaining, calls)
+        report(state, NAME, cfg.outputs, decision.remaining, calls)
         return None
     decision = await counters.rate_peek(key, calls, period, max(count, 1))
     if not decision.allowed:
@@ -79,8 +81,8 @@ async def run(cfg: Config, state: RequestState) -> Stop | None:
         if to_bool(NAME, "increment-condition", condition.get(state)):
             await counters.rate_add(key, period, count)
 
-    state.on_response(count_after_response)
-    report(state, cfg.outputs, max(0, decision.remaining - count), calls)
+    after_response(state, NAME, count_after_response)
+    report(state, NAME, cfg.outputs, max(0, decision.remaining - count), calls)
     return None
 
 
