@@ -9,6 +9,7 @@ from keyless.gateway.element import Element
 from keyless.gateway.http_types import GatewayResponse, Headers
 from keyless.gateway.policies.validate_jwt import check_attributes, check_children, constant_bool, constant_int
 from keyless.gateway.policy import STOP, CompileContext, PolicySpec, RequestState, Stop
+from keyless.gateway.throttling import after_response
 
 NAME = "cors"
 ATTRIBUTES: dict[str, str] = {"id": "", "allow-credentials": "false", "terminate-unmatched-request": "true"}
@@ -156,7 +157,7 @@ async def run(cfg: Config, state: RequestState) -> Stop | None:
             return _empty_ok(state)
         return None
     # The response is not known yet: the pipeline calls the hook with the final one (backend, error or policy).
-    state.on_response(_response_hook(cfg, origin))
+    after_response(state, NAME, _response_hook(cfg, origin))
     return None
 
 
