@@ -318,8 +318,8 @@ def render_value(value: Any) -> str:
         return repr(value) if not value.is_integer() else f"{value:.1f}"
     if isinstance(value, list | tuple):
         return "".join(render_value(v) for v in value)
-    if isinstance(value, datetime):
-        return value.isoformat()
+    if isinstance(value, datetime):  # .NET's DateTime.ToString() in the invariant culture
+        return format_dotnet_date(value, "MM/dd/yyyy HH:mm:ss")
     return str(value)
 
 

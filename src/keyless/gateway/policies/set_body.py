@@ -134,17 +134,10 @@ def _dates(value: Any) -> Any:
         return [_dates(v) for v in value]
     if isinstance(value, str) and ISO_DATE.match(value):
         try:
-            return _DotNetDate.fromisoformat(value.replace("Z", "+00:00"))
+            return datetime.fromisoformat(value.replace("Z", "+00:00"))
         except ValueError:
             return value
     return value
-
-
-class _DotNetDate(datetime):
-    """A date-time that prints as .NET's `DateTime.ToString()` in the invariant culture."""
-
-    def __str__(self) -> str:
-        return _liquid.format_dotnet_date(self, "MM/dd/yyyy HH:mm:ss")
 
 
 def _xml_values(body: bytes, xsi_nil: str) -> Any:
