@@ -102,6 +102,8 @@ async def test_call_quota_403_says_when_it_renews_in_dotnet_timespan() -> None:
 async def test_quota_counts_from_a_dotnet_datetime_in_ticks() -> None:
     start = SimpleNamespace(Ticks=quota.DOTNET_EPOCH_TICKS + 1000 * 10_000_000)  # 1970-01-01T00:16:40Z
     assert quota.epoch_seconds(start) == 1000.0
+    assert quota.epoch_seconds("1970-01-01T00:16:40Z") == 1000.0 == quota.epoch_seconds("1970-01-01T00:16:40")
+    assert quota.epoch_seconds(None) == datetime(1, 1, 1, tzinfo=UTC).timestamp()
     clock = Clock(1000.0 + 86400 * 14 + 3 * 3600 + 13 * 60 + 56 - 86400 * 28)
     svc = services(clock)
     cfg = Q.compile(el("quota", {"calls": "0", "renewal-period": str(86400 * 28)}), Ctx(scope="product"))

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from keyless.gateway.element import Element
@@ -95,6 +95,12 @@ def epoch_seconds(value: Any) -> float:
         return (0 - DOTNET_EPOCH_TICKS) / 10_000_000
     if isinstance(value, datetime):
         return value.timestamp()
+    if isinstance(value, str):  # an ARM body's startDate/createdDate, ISO 8601
+        try:
+            moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+        except ValueError:
+            raise PolicyError(NAME, "ExpressionValueEvaluationFailure", f"Not a date: {value!r}") from None
+        return (moment if moment.tzinfo else moment.replace(tzinfo=UTC)).timestamp()
     ticks = getattr(value, "Ticks", None)
     if isinstance(ticks, int):
         return (ticks - DOTNET_EPOCH_TICKS) / 10_000_000

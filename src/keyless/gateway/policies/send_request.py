@@ -153,7 +153,8 @@ async def build_request(message: Message, state: RequestState, policy: str) -> t
 async def send(request: GatewayRequest, state: RequestState, seconds: int) -> GatewayResponse:
     """Send through the pooled client, Azure host names resolved to keyless; the whole body is read."""
     url = state.services.aliases.resolve(str(request.url))
-    session: aiohttp.ClientSession = state.services.http
+    # services.http is the pool's session; before the pool hands it over, take it from the pool itself.
+    session: aiohttp.ClientSession = state.services.http or state.services.backends.session
     async with session.request(
         request.method,
         url,
