@@ -185,6 +185,8 @@ async def serve(settings: Settings, *, ready: asyncio.Event | None = None, stop:
         for s in servers:
             s.should_exit = True
         await asyncio.gather(*tasks, return_exceptions=True)
+        if services.gateways is not None:
+            await services.gateways.close()
         await services.close()
         for lst in listeners:
             lst.sock.close()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from keyless.arm.app import ManagementApp
 from keyless.arm.registry import Registry
@@ -51,6 +52,7 @@ class Services:
     endpoints: Endpoints = field(default_factory=Endpoints)
     aliases: HostAliases = field(default_factory=HostAliases)
     new_admin_secret: str | None = None
+    gateways: Any = None  # keyless.gateway.app.Gateways: one listener per APIM service
 
     @classmethod
     async def open(cls, settings: Settings) -> Services:
@@ -89,6 +91,9 @@ class Services:
             graph_bearer=BearerValidator(keys, instance.tenant_id, GRAPH_AUDIENCES),
             new_admin_secret=admin_secret,
         )
+        from keyless.gateway.app import Gateways
+
+        services.gateways = Gateways.for_services(services)
         register_key_management(management, keys)
         register_apim(services)
         return services

@@ -79,16 +79,27 @@ class StepList:
             except PolicyError as exc:
                 if getattr(exc, "step", None) is None:
                     exc.step = step  # type: ignore[attr-defined]
+                    if not exc.source:
+                        exc.source = step.name
                 raise
             except Exception as exc:
                 if not _is_expression_error(exc):
                     raise
-                error = PolicyError(step.name, EXPRESSION_FAILURE, f"Expression evaluation failed. {exc}")
+                error = PolicyError(step.name, EXPRESSION_FAILURE, expression_failure(exc))
                 error.step = step  # type: ignore[attr-defined]
                 raise error from exc
             if result is STOP:
                 return STOP
         return None
+
+
+def expression_failure(exc: Exception) -> str:
+    """LastError.Message of a failed expression: "Expression evaluation failed. <.NET message>"."""
+    message = str(getattr(exc, "message", None) or exc)
+    type_name = getattr(exc, "type_name", None)
+    if type_name and message.startswith(f"{type_name}: "):
+        message = message[len(type_name) + 2 :]
+    return f"Expression evaluation failed. {message}"
 
 
 def _is_expression_error(exc: Exception) -> bool:
@@ -131,9 +142,8 @@ class ExpressionValue:
         except PolicyError:
             raise
         except Exception as exc:
-            step = getattr(state, "step", None)
-            source = step.name if step is not None else "expression"
-            raise PolicyError(source, EXPRESSION_FAILURE, f"Expression evaluation failed. {exc}") from exc
+            # the source (the policy's name) is filled in by the StepList running the policy
+            raise PolicyError("", EXPRESSION_FAILURE, expression_failure(exc)) from exc
 
     def __repr__(self) -> str:
         return f"ExpressionValue({self.text!r})"

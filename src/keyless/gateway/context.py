@@ -27,7 +27,7 @@ except ImportError:  # pragma: no cover - only before keyless.csharp exists
 def _type_name(type_args: Any) -> str:
     """The C# name of the first type argument (`string`, `JObject`, `byte[]`)."""
     first = type_args[0] if isinstance(type_args, tuple | list) and type_args else type_args
-    return str(getattr(first, "name", first))
+    return str(getattr(first, "name", first)) + "[]" * int(getattr(first, "rank", 0) or 0)
 
 
 def _fail(message: str) -> Exception:
@@ -166,6 +166,54 @@ class QueryView(_MultiMap):
         return list(self._query)
 
 
+class StringMap:
+    """`IReadOnlyDictionary<string, string>` (`context.Request.MatchedParameters`)."""
+
+    __slots__ = ("_items",)
+
+    def __init__(self, items: dict[str, str]) -> None:
+        self._items = items
+
+    def GetValueOrDefault(self, name: str, default: str | None = None) -> str | None:
+        return self._items.get(name, default)
+
+    def ContainsKey(self, name: str) -> bool:
+        return name in self._items
+
+    def TryGetValue(self, name: str, out: Any) -> bool:
+        found = name in self._items
+        out.value = self._items.get(name)
+        return found
+
+    def __getitem__(self, name: str) -> str:
+        try:
+            return self._items[name]
+        except KeyError:
+            raise _fail(f"The given key '{name}' was not present in the dictionary.") from None
+
+    def __contains__(self, name: object) -> bool:
+        return name in self._items
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+    def __iter__(self) -> Iterator[KeyValuePair]:
+        for key, value in self._items.items():
+            yield KeyValuePair(key, value)
+
+    @property
+    def Keys(self) -> list[str]:
+        return list(self._items)
+
+    @property
+    def Values(self) -> list[str]:
+        return list(self._items.values())
+
+    @property
+    def Count(self) -> int:
+        return len(self._items)
+
+
 class KeyValuePair:
     """`KeyValuePair<TKey, TValue>` as iteration over a dictionary yields it."""
 
@@ -237,8 +285,8 @@ class IRequest:
         return self._state.request.client_ip
 
     @property
-    def MatchedParameters(self) -> dict[str, str]:
-        return self._state.matched_parameters
+    def MatchedParameters(self) -> StringMap:
+        return StringMap(self._state.matched_parameters)
 
     @property
     def Body(self) -> MessageBody | None:
@@ -434,7 +482,7 @@ class Context:
     @property
     def Subscription(self) -> _Record | None:
         sub = self._state.subscription
-        return None if sub is None else _Record(sub.members())
+        return None if sub is None else _Record(sub.members(self._state.subscription_key))
 
     @property
     def User(self) -> Any:  # keyless has no developer-portal users; APIM gives null without one

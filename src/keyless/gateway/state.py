@@ -11,7 +11,8 @@ from typing import TYPE_CHECKING, Any
 from keyless.gateway.http_types import GatewayRequest, GatewayResponse
 
 if TYPE_CHECKING:
-    from keyless.gateway.snapshot import ApiRecord, OperationRecord, ProductRecord, Snapshot, SubscriptionRecord
+    from keyless.gateway.snapshot import ApiRecord, OperationRecord, ProductRecord, Snapshot
+    from keyless.gateway.subscriptions import SubscriptionRecord
     from keyless.gateway.trace import Trace
 
 
@@ -64,6 +65,7 @@ class RequestState:
         "started",
         "step",
         "subscription",
+        "subscription_key",
         "timestamp",
         "trace_log",
         "tracing",
@@ -89,6 +91,7 @@ class RequestState:
         self.operation: OperationRecord | None = None
         self.product: ProductRecord | None = None
         self.subscription: SubscriptionRecord | None = None
+        self.subscription_key: str | None = None  # the key this request presented (`context.Subscription.Key`)
         self.user: Any = None
         self.matched_parameters: dict[str, str] = {}
         self.backend: str | None = None  # base URL or backend id chosen by set-backend-service

@@ -73,7 +73,7 @@ async def run(cfg: Config, state: Any) -> None:
         {"message": f"Request is being forwarded to the backend service. Timeout set to {seconds:g} seconds"},
     )
     response = await state.services.backends.forward(
-        state, timeout=seconds, follow_redirects=_flag(cfg.follow_redirects, state)
+        state, seconds=seconds, follow_redirects=_flag(cfg.follow_redirects, state)
     )
     state.response = response
     state.trace("forward-request", {"response": {"status": {"code": response.status, "reason": response.reason}}})

@@ -1,0 +1,337 @@
+"""The gateway listeners: one raw-ASGI app per APIM service (its own origin, like `{name}.azure-api.net`).
+
+Request path: route (404), subscription check (401), the effective plan of (operation, product), the
+pipeline, the response. No framework routing on the hot path; the snapshot is read once per request, so a
+swap never splits a request between two configurations.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+import ssl
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qsl
+
+from keyless.gateway.http_types import GatewayRequest, GatewayResponse, Headers, Url
+from keyless.gateway.pipeline import builtin_error, execute, gateway_error
+from keyless.gateway.proxy import BackendPool
+from keyless.gateway.snapshot import ApiRecord, Snapshot
+from keyless.gateway.state import GatewayServices, RequestState
+from keyless.gateway.subscriptions import authorize, find_key, www_authenticate
+from keyless.gateway.trace import TRACE_PATH, Trace, TraceStore, header_list
+
+log = logging.getLogger("keyless.gateway")
+
+NOT_FOUND = "Resource not found"
+OPERATION_NOT_FOUND = "Unable to match incoming request to an operation."
+_SKIP_OUT = frozenset({b"content-length", b"transfer-encoding", b"connection", b"keep-alive"})
+
+
+def parse_query(raw: bytes) -> dict[str, list[str]]:
+    query: dict[str, list[str]] = {}
+    if raw:
+        for k, v in parse_qsl(raw.decode("latin-1"), keep_blank_values=True):
+            query.setdefault(k, []).append(v)
+    return query
+
+
+def backend_url(api: ApiRecord, remainder: str, query: dict[str, list[str]]) -> Url:
+    """serviceUrl + the path after the API's path + the full incoming query (apim.md §7)."""
+    base = api.service_url
+    if base is None:
+        return Url("http", "", 80, remainder or "/", {k: list(v) for k, v in query.items()})
+    path = base.path.rstrip("/") + remainder
+    return Url(base.scheme, base.host, base.port, path or "/", {k: list(v) for k, v in query.items()})
+
+
+class GatewayService:
+    """The gateway of one APIM service, as an ASGI app."""
+
+    def __init__(self, name: str, snapshot: Snapshot, services: GatewayServices, traces: TraceStore | None = None):
+        self.name = name
+        self.snapshot = snapshot
+        self.services = services
+        self.traces = traces or TraceStore()
+
+    def swap(self, snapshot: Snapshot) -> None:
+        """Serve `snapshot` from the next request on (requests in flight keep theirs)."""
+        self.snapshot = snapshot
+
+    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
+        if scope["type"] != "http":
+            return
+        body = b""
+        while True:
+            message = await receive()
+            body += message.get("body", b"")
+            if not message.get("more_body"):
+                break
+        headers = Headers((k.decode("latin-1"), v.decode("latin-1")) for k, v in scope["headers"])
+        path = scope.get("raw_path") or scope["path"].encode()
+        path_text = path.decode("latin-1").split("?", 1)[0]
+        client = scope.get("client")
+        server = scope.get("server") or ("127.0.0.1", 80)
+        host_header = headers.get("host") or f"{server[0]}:{server[1]}"
+        try:
+            response = await self.handle(
+                scope["method"],
+                scope.get("scheme", "http"),
+                host_header,
+                path_text,
+                scope.get("query_string", b""),
+                headers,
+                body,
+                client[0] if client else "",
+            )
+        except Exception:  # the pipeline already answers policy failures; this is a keyless bug
+            log.exception("gateway %s: unhandled failure", self.name)
+            response = gateway_error(500, "Internal server error", "Internal Server Error")
+        out = [(k.encode("latin-1"), v.encode("latin-1")) for k, v in response.headers.items()]
+        out = [(k, v) for k, v in out if k.lower() not in _SKIP_OUT]
+        out.append((b"content-length", str(len(response.body)).encode()))
+        await send({"type": "http.response.start", "status": response.status, "headers": out})
+        await send({"type": "http.response.body", "body": response.body})
+
+    async def handle(
+        self,
+        method: str,
+        scheme: str,
+        host_header: str,
+        path: str,
+        query_string: bytes,
+        headers: Headers,
+        body: bytes,
+        client_ip: str,
+    ) -> GatewayResponse:
+        """One request through routing, the subscription check and the pipeline."""
+        if path.startswith(TRACE_PATH) and method == "GET":
+            return self.trace_document(path[len(TRACE_PATH) :])
+        snap = self.snapshot
+        query = parse_query(query_string)
+        host, _, port_text = host_header.rpartition(":") if host_header.count(":") == 1 else (host_header, "", "")
+        port = int(port_text) if port_text.isdigit() else (443 if scheme == "https" else 80)
+        original = Url(scheme, host or host_header, port, path or "/", query)
+        api, operation, params, remainder = snap.router.match(method, path, query)
+        if api is None:
+            return gateway_error(404, NOT_FOUND, "Not Found")
+        request = GatewayRequest(method, backend_url(api, remainder, query), original, headers, body, client_ip)
+        trace = Trace() if headers.get("Ocp-Apim-Trace", "").lower() == "true" else None
+        state = RequestState(request, self.services, snap, trace_log=trace)
+        state.api = api
+        if operation is None:
+            plan = snap.plan(api, None, None)
+            return await builtin_error(
+                plan, state, "configuration", "OperationNotFound", OPERATION_NOT_FOUND, gateway_error(404, NOT_FOUND)
+            )
+        state.operation = operation
+        state.matched_parameters = params
+        key = find_key(api, headers, query)
+        access = authorize(snap, api, key)
+        if trace is not None and (access.subscription is None or not access.subscription.allow_tracing):
+            trace = state.trace_log = None
+            state.tracing = False
+        if access.reason is not None:
+            refusal = gateway_error(401, access.message, "Access Denied")
+            base = f"{original.scheme}://{original.authority}"
+            refusal.headers.set("WWW-Authenticate", www_authenticate(api, base))
+            return await builtin_error(
+                snap.plan(api, operation, None), state, "authorization", access.reason, access.message, refusal
+            )
+        state.subscription = access.subscription
+        state.subscription_key = access.key
+        state.product = access.product
+        plan = snap.plan(api, operation, access.product)
+        if trace is not None:
+            self._inspect(trace, state, key)
+        response = await execute(plan, state)
+        if trace is not None:
+            self.traces.put(trace)
+            location = f"{original.scheme}://{original.authority}{TRACE_PATH}{trace.trace_id}"
+            response.headers.set("Ocp-Apim-Trace-Location", location)
+        return response
+
+    def _inspect(self, trace: Trace, state: RequestState, key: str | None) -> None:
+        """The api-inspector entries: the request as received and the configuration it matched."""
+        if key:
+            trace.secrets.add(key)
+        api, op, request = state.api, state.operation, state.request
+        assert api is not None and op is not None
+        secret = frozenset({"authorization", "proxy-authorization", "cookie", api.header_name.lower()})
+        state.trace(
+            "api-inspector",
+            {
+                "request": {
+                    "method": request.method,
+                    "url": str(request.original_url),
+                    "headers": header_list(request.headers.items(), secret),
+                }
+            },
+        )
+        to = request.url
+        state.trace(
+            "api-inspector",
+            {
+                "configuration": {
+                    "api": {
+                        "from": "/" + api.path,
+                        "to": {
+                            "scheme": to.scheme,
+                            "host": to.host,
+                            "port": to.port,
+                            "path": api.service_url.path if api.service_url else "/",
+                            "queryString": "",
+                            "query": {},
+                            "isDefaultPort": to.default_port,
+                        },
+                        "version": api.version,
+                        "revision": api.revision,
+                    },
+                    "operation": {"method": op.method, "uriTemplate": op.url_template},
+                    "product": state.product.name if state.product else "-",
+                    "user": "-",
+                }
+            },
+        )
+
+    def trace_document(self, trace_id: str) -> GatewayResponse:
+        doc = self.traces.get(trace_id)
+        if doc is None:
+            return gateway_error(404, NOT_FOUND, "Not Found")
+        return GatewayResponse(200, Headers([("Content-Type", "application/json")]), doc, "OK")
+
+
+class _LiveAliases:
+    """The owner's current host-alias table (keyless.server replaces it once listeners are bound)."""
+
+    def __init__(self, owner: Any) -> None:
+        self._owner = owner
+
+    def lookup(self, host: str) -> str | None:
+        return self._owner.aliases.lookup(host)  # type: ignore[no-any-return]
+
+    def resolve(self, url: str) -> str:
+        return self._owner.aliases.resolve(url)  # type: ignore[no-any-return]
+
+    def add(self, hosts: list[str], base_url: str) -> None:
+        self._owner.aliases.add(hosts, base_url)
+
+
+class Gateways:
+    """The listeners of every APIM service, on the running loop; ports kept in `ports_file` across restarts."""
+
+    def __init__(self, services: GatewayServices, *, host: str = "127.0.0.1", ports_file: Path | None = None):
+        self.services = services
+        self.host = host
+        self.ports_file = ports_file
+        self._running: dict[str, tuple[GatewayService, Any, asyncio.Task[None], int]] = {}
+
+    @classmethod
+    def for_services(cls, services: Any) -> Gateways:
+        """Gateways sharing keyless's token service, host aliases and CA (for https backends)."""
+        ctx = ssl.create_default_context()
+        with contextlib.suppress(OSError):
+            ctx.load_verify_locations(cafile=str(services.tls.ca_cert))
+        aliases = _LiveAliases(services)
+        pool = BackendPool(ctx, aliases)
+        shared = GatewayServices(http=None, tokens=services.tokens, aliases=aliases, backends=pool)
+        return cls(shared, host=services.settings.host, ports_file=services.settings.data_dir / "gateway-ports.json")
+
+    def _saved_ports(self) -> dict[str, int]:
+        if self.ports_file is None:
+            return {}
+        try:
+            return {str(k): int(v) for k, v in json.loads(self.ports_file.read_text()).items()}
+        except (OSError, ValueError, AttributeError):
+            return {}
+
+    def _save_port(self, name: str, port: int) -> None:
+        if self.ports_file is None:
+            return
+        ports = self._saved_ports()
+        ports[name] = port
+        tmp = self.ports_file.with_suffix(".tmp")
+        tmp.write_text(json.dumps(ports, indent=2))
+        tmp.replace(self.ports_file)
+
+    def get(self, name: str) -> GatewayService | None:
+        found = self._running.get(name)
+        return found[0] if found else None
+
+    def port(self, name: str) -> int | None:
+        found = self._running.get(name)
+        return found[3] if found else None
+
+    def url(self, name: str) -> str | None:
+        port = self.port(name)
+        host = "127.0.0.1" if self.host in ("0.0.0.0", "") else self.host  # noqa: S104 - reached on loopback
+        return None if port is None else f"http://{host}:{port}"
+
+    def swap(self, name: str, snapshot: Snapshot) -> None:
+        service = self.get(name)
+        if service is None:
+            raise KeyError(name)
+        service.swap(snapshot)
+
+    async def start(self, name: str, snapshot: Snapshot, port: int | None = None) -> int:
+        """Serve `name` (or swap its snapshot when it already runs); the port it listens on.
+
+        The port is `port`, else the one saved for `name`, else any free one; a taken port falls back to a free one.
+        """
+        if name in self._running:
+            self.swap(name, snapshot)
+            return self._running[name][3]
+        import uvicorn
+
+        from keyless.server import _Server, bind
+
+        if self.services.http is None and self.services.backends is not None:
+            self.services.http = self.services.backends.session
+        wanted = port or self._saved_ports().get(name) or 0
+        try:
+            sock = bind(self.host, wanted)
+        except OSError:
+            sock = bind(self.host, 0)
+        app = GatewayService(name, snapshot, self.services)
+        config = uvicorn.Config(
+            app,
+            log_level="warning",
+            access_log=False,  # URLs can carry subscription keys; never log them
+            lifespan="off",
+            server_header=False,
+            date_header=False,  # the backend's Date passes through; two would be wrong
+            timeout_graceful_shutdown=5,
+        )
+        server = _Server(config)
+        task = asyncio.create_task(server.serve(sockets=[sock]))
+        while not server.started:
+            if task.done():
+                sock.close()
+                task.result()
+                raise RuntimeError(f"gateway {name} stopped while starting")
+            await asyncio.sleep(0.005)
+        bound = int(sock.getsockname()[1])
+        self._running[name] = (app, (server, sock), task, bound)
+        self._save_port(name, bound)
+        if self.services.aliases is not None:
+            self.services.aliases.add([f"{name}.azure-api.net"], self.url(name) or "")
+        return bound
+
+    async def stop(self, name: str) -> None:
+        found = self._running.pop(name, None)
+        if found is None:
+            return
+        _, (server, sock), task, _ = found
+        server.should_exit = True
+        with contextlib.suppress(Exception):
+            await task
+        sock.close()
+
+    async def close(self) -> None:
+        for name in list(self._running):
+            await self.stop(name)
+        if self.services.backends is not None:
+            await self.services.backends.close()
