@@ -545,15 +545,53 @@ def fingerprint(token: str) -> bytes:
 # --- the Jwt object policies see -------------------------------------------------------------------------
 
 
-class JwtClaims(dict[str, list[str]]):
-    """`Jwt.Claims`: claim name -> string values (an `IReadOnlyDictionary<string, string[]>`)."""
+class JwtClaims:
+    """`Jwt.Claims`: claim name -> string values (`IReadOnlyDictionary<string, string[]>`, with APIM's
+    `GetValueOrDefault(name, default)` returning the values comma-joined)."""
+
+    __slots__ = ("_values",)
+
+    def __init__(self, values: dict[str, list[str]]) -> None:
+        self._values = values
+
+    def __getitem__(self, name: str) -> list[str]:
+        return self._values[name]
+
+    def __contains__(self, name: object) -> bool:
+        return name in self._values
+
+    def __iter__(self) -> Any:
+        return iter(self._values)
+
+    def __len__(self) -> int:
+        return len(self._values)
+
+    def __eq__(self, other: object) -> bool:
+        return self._values == (other._values if isinstance(other, JwtClaims) else other)
+
+    __hash__ = None  # type: ignore[assignment]
 
     def GetValueOrDefault(self, name: str, default: Any = None) -> Any:
-        values = self.get(name)
+        values = self._values.get(name)
         return ",".join(values) if values is not None else default
 
     def ContainsKey(self, name: str) -> bool:
-        return name in self
+        return name in self._values
+
+    def TryGetValue(self, name: str, result: Any) -> bool:
+        result.value = self._values.get(name)
+        return name in self._values
+
+    @property
+    def Keys(self) -> list[str]:
+        return list(self._values)
+
+    @property
+    def Count(self) -> int:
+        return len(self._values)
+
+    def __repr__(self) -> str:
+        return f"JwtClaims({self._values!r})"
 
 
 class Jwt:
@@ -612,3 +650,35 @@ class Jwt:
 
     def __repr__(self) -> str:
         return f"Jwt(iss={self.Issuer!r}, aud={self.Audiences!r})"
+
+
+def as_jwt(text: Any) -> Jwt | None:
+    """`string.AsJwt()`: the token's claims without validation, or null when it is not a JWT (a `Bearer `
+    prefix is tolerated, as snippets call it on the whole Authorization header)."""
+    if text is None:
+        return None
+    token = str(text).strip()
+    scheme, sep, rest = token.partition(" ")
+    if sep and scheme.lower() == "bearer":
+        token = rest.strip()
+    parsed = unverified(token)
+    return Jwt.from_parsed(parsed) if parsed is not None else None
+
+
+def try_parse_jwt(text: Any, result: Any) -> bool:
+    """`string.TryParseJwt(out Jwt result)`."""
+    jwt = as_jwt(text)
+    result.value = jwt
+    return jwt is not None
+
+
+def register_expression_members() -> None:
+    """Make `(Jwt)x`, `x is Jwt`, `AsJwt()` and `TryParseJwt(out …)` work in policy expressions."""
+    from keyless.csharp import register_extension, register_type
+
+    register_type("Jwt", Jwt)
+    register_extension(str, "AsJwt", as_jwt)
+    register_extension(str, "TryParseJwt", try_parse_jwt)
+
+
+register_expression_members()
