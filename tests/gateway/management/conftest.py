@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib.util
 import uuid
 from collections.abc import Iterator
 
@@ -13,10 +12,6 @@ from azure.mgmt.apimanagement.models import ApiManagementServiceResource, ApiMan
 from tests.conftest import Keyless
 
 API = "2022-08-01"
-COMPILER = importlib.util.find_spec("keyless.gateway.compiler") is not None
-needs_compiler = pytest.mark.skipif(
-    not COMPILER, reason="keyless.gateway.compiler (the runtime core's policy compiler) has not landed yet"
-)
 
 
 @pytest.fixture(scope="module")

@@ -14,9 +14,7 @@ from azure.mgmt.apimanagement.models import (
     ProductContract,
 )
 from tests.conftest import Keyless
-from tests.gateway.management.conftest import API, needs_compiler, new_service, service_path
-
-pytestmark = needs_compiler
+from tests.gateway.management.conftest import API, new_service, service_path
 
 
 def doc(inbound: str) -> str:
