@@ -1,7 +1,8 @@
 """Counters behind rate-limit (sliding windows), quota (fixed periods) and limit-concurrency (in-flight slots).
 
-The store is a small protocol so a scale-out deployment can share counters between gateway processes;
-`InMemoryCounters` is the default. Every store takes a `now()` function so window tests are deterministic.
+The store is a small protocol so a scale-out deployment can share counters between gateway processes:
+`InMemoryCounters` is the default, `RedisCounters` (in `counters_redis.py`) the shared one. Every store takes a
+`now()` function so window tests are deterministic.
 """
 
 from __future__ import annotations
@@ -53,11 +54,11 @@ class Counters(Protocol):
 
     async def quota_add(self, key: str, period: float, start: float, calls: int, kilobytes: float) -> QuotaUsage: ...
 
-    def try_enter(self, key: str, max_count: int) -> bool:
+    async def try_enter(self, key: str, max_count: int) -> bool:
         """Take one of `max_count` in-flight slots for `key`; False when all are taken."""
         ...
 
-    def leave(self, key: str) -> None: ...
+    async def leave(self, key: str) -> None: ...
 
 
 class _Window:
@@ -162,14 +163,14 @@ class InMemoryCounters:
         self._quotas[key] = cell
         return QuotaUsage(cell[1], cell[2], renews_in)
 
-    def try_enter(self, key: str, max_count: int) -> bool:
+    async def try_enter(self, key: str, max_count: int) -> bool:
         taken = self._slots.get(key, 0)
         if taken >= max_count:
             return False
         self._slots[key] = taken + 1
         return True
 
-    def leave(self, key: str) -> None:
+    async def leave(self, key: str) -> None:
         taken = self._slots.get(key, 0) - 1
         if taken > 0:
             self._slots[key] = taken

@@ -80,13 +80,13 @@ async def test_quota_periods_are_fixed_from_start_and_lifetime_never_renews() ->
     assert (await counters.quota_usage("life", 0, 0.0)) == lifetime.__class__(5, 0.0, None)
 
 
-def test_slots_are_taken_and_given_back() -> None:
+async def test_slots_are_taken_and_given_back() -> None:
     counters = InMemoryCounters(Clock())
-    assert counters.try_enter("k", 2) and counters.try_enter("k", 2)
-    assert not counters.try_enter("k", 2)
-    assert counters.try_enter("other", 2)
-    counters.leave("k")
-    assert counters.try_enter("k", 2)
+    assert await counters.try_enter("k", 2) and await counters.try_enter("k", 2)
+    assert not await counters.try_enter("k", 2)
+    assert await counters.try_enter("other", 2)
+    await counters.leave("k")
+    assert await counters.try_enter("k", 2)
 
 
 async def test_sweep_drops_idle_windows() -> None:

@@ -32,14 +32,14 @@ def compile(element: Element, ctx: CompileContext) -> Config:
 async def run(cfg: Config, state: RequestState) -> Stop | None:
     slot = service_key(state, NAME, cfg.key.get(state))
     counters = state.services.counters
-    if not counters.try_enter(slot, cfg.max_count):
+    if not await counters.try_enter(slot, cfg.max_count):
         state.response = gateway_error(429, MESSAGE)
         state.trace(NAME, {"message": MESSAGE, "maxCount": cfg.max_count})
         raise PolicyError(NAME, REASON, MESSAGE)
     try:
         return await cfg.steps.run(state)
     finally:
-        counters.leave(slot)
+        await counters.leave(slot)
 
 
 SPEC = PolicySpec(
