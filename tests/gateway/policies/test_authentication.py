@@ -94,7 +94,8 @@ def test_system_assigned_identity_sets_bearer(gw: Gateway, identities: list[Host
 def test_user_assigned_by_client_id_into_a_variable(gw: Gateway, identities: list[HostIdentity]) -> None:
     user = identities[1]
 
-    async def lookup() -> list[HostIdentity]:  # services.identity may also be a coroutine function
+    async def lookup(state: Any) -> list[HostIdentity]:  # services.identity may also be a function of the state
+        assert state.request is not None
         return identities
 
     state = gw.state(services=gw.services(identity=lookup))

@@ -45,11 +45,12 @@ def compile_policy(element: Element, ctx: CompileContext) -> Config:
 
 
 async def service_identities(state: RequestState) -> list[Any]:
-    """The APIM service's managed identities (HostIdentity), from `services.identity` (a list or a coroutine)."""
+    """The APIM service's managed identities (HostIdentity) from `services.identity`: a list, or a function of
+    the request state (one GatewayServices serves several APIM services) returning one, maybe awaitable."""
     source = state.services.identity
     if source is None:
         return []
-    found = source() if callable(source) else source
+    found = source(state) if callable(source) else source
     if inspect.isawaitable(found):
         found = await found
     return list(found)

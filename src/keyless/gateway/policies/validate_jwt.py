@@ -27,7 +27,7 @@ from keyless.gateway.jwt_validation import (
     symmetric_key,
     verify_signature,
 )
-from keyless.gateway.openid import MetadataError, OpenIdMetadata
+from keyless.gateway.openid import MetadataError, OpenIdCache, OpenIdMetadata
 from keyless.gateway.policy import CompileContext, PolicyError, PolicySpec, RequestState, Value
 
 NAME = "validate-jwt"
@@ -307,11 +307,22 @@ async def check_token(
     return parsed, False
 
 
+def openid_cache(services: Any) -> OpenIdCache:
+    """`services.openid`, else one cache kept in `services.extra` (the per-policy singletons of GatewayServices)."""
+    cache = getattr(services, "openid", None)
+    if cache is None:
+        cache = services.extra.get("openid")
+        if cache is None:
+            cache = services.extra["openid"] = OpenIdCache()
+    return cache  # type: ignore[no-any-return]
+
+
 async def metadata(urls: list[str], state: RequestState, kid: str | None = None) -> list[OpenIdMetadata]:
     """The openid-config documents (cached); a kid none of them has forces a refresh (at most every 5 min)."""
     services = state.services
+    cache = openid_cache(services)
     try:
-        return [await services.openid.get(url, services.http, services.aliases, kid=kid) for url in urls]
+        return [await cache.get(url, services.http, services.aliases, kid=kid) for url in urls]
     except MetadataError as exc:
         raise TokenRejected(
             Failure("JwtInvalid", exc.message, f"the openid-config document could not be fetched: {exc.detail}.")
