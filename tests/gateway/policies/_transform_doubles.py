@@ -229,3 +229,19 @@ def echo(req: GatewayRequest) -> GatewayResponse:
     for name, value in req.headers.items():
         headers.add(f"X-Echo-{name}", value)
     return GatewayResponse(200, headers, req.body or b"", "OK")
+
+
+@dataclass(frozen=True)
+class Api:
+    """The fields of the snapshot's ApiRecord the transform policies read."""
+
+    service_url: Url | None
+    name: str = "api"
+
+
+@dataclass(frozen=True)
+class Operation:
+    """The fields of the snapshot's OperationRecord the transform policies read (plus ARM `responses`)."""
+
+    url_template: str
+    responses: tuple[dict[str, Any], ...] = ()

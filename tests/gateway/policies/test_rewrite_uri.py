@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import pytest
 from tests.gateway.policies._transform_doubles import (
+    Api,
     CompileRefusal,
     Ctx,
+    Operation,
     compile_real,
     parse,
     real_state,
@@ -18,17 +20,16 @@ from tests.gateway.policies._transform_doubles import (
 from keyless.gateway.http_types import Url
 from keyless.gateway.policies import rewrite_uri
 from keyless.gateway.policy import PolicyError
-from keyless.gateway.snapshot import ApiRecord, OperationRecord
 
 SPEC = rewrite_uri.SPEC
 
 
-def api(service_url: str = "http://backend.test/base") -> ApiRecord:
-    return ApiRecord("echo", "Echo", "echo", Url.parse(service_url))
+def api(service_url: str = "http://backend.test/base") -> Api:
+    return Api(Url.parse(service_url))
 
 
-def op(template: str) -> OperationRecord:
-    return OperationRecord("echo", "op", "Op", "GET", template)
+def op(template: str) -> Operation:
+    return Operation(template)
 
 
 @pytest.mark.parametrize(

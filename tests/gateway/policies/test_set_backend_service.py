@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 from tests.gateway.policies._transform_doubles import (
+    Api,
     CompileRefusal,
     Ctx,
     compile_real,
@@ -18,10 +19,9 @@ from tests.gateway.policies._transform_doubles import (
 from keyless.gateway.http_types import Url
 from keyless.gateway.policies import set_backend_service
 from keyless.gateway.policy import PolicyError
-from keyless.gateway.snapshot import ApiRecord
 
 SPEC = set_backend_service.SPEC
-API = ApiRecord("echo", "Echo", "api", Url.parse("http://contoso.com/api/10.4/"))
+API = Api(Url.parse("http://contoso.com/api/10.4/"))
 
 
 class Snap:
