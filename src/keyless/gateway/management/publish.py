@@ -12,11 +12,13 @@ from __future__ import annotations
 import sys
 from typing import TYPE_CHECKING, Any
 
-from keyless.gateway.management._common import SERVICE, name_of, service_id
+from keyless.arm.errors import ArmError
+from keyless.gateway.management._common import SERVICE, name_of, relative, service_id
 from keyless.gateway.management.compiling import Compiled, compile_service
 from keyless.gateway.management.config import (
     APIS,
     BACKENDS,
+    FRAGMENTS,
     NAMED_VALUES,
     OPERATIONS,
     PRODUCT_APIS,
@@ -35,6 +37,7 @@ class Catalog:
     def __init__(self, services: Services) -> None:
         self.services = services
         self._models: dict[str, dict[str, dict[str, Any]]] = {}
+        self._compiled: dict[str, Compiled] = {}
 
     async def model(self, sid: str) -> dict[str, dict[str, Any]]:
         key = sid.lower()
@@ -74,6 +77,7 @@ class Catalog:
         key = resource_id.lower()
         if key == sid.lower():
             self._models.pop(key, None)
+            self._compiled.pop(key, None)
             await retire_gateway(self.services, sid)
             return
         requested = requested_delete_id()
@@ -81,6 +85,8 @@ class Catalog:
             # Part of a cascade: the requested resource's own on_delete publishes once its subtree is gone.
             return
         current = await self.model(sid)
+        if key in current and str(current[key]["type"]).lower() == FRAGMENTS:
+            self._check_fragment_unused(sid, current, current[key])
         gone = [key, *(e.lower() for e in extra or [])]
         model = {k: v for k, v in current.items() if not any(k == g or k.startswith(g + "/") for g in gone)}
         self._commit(sid, model, None)
@@ -90,7 +96,24 @@ class Catalog:
         compiled = compile_service(config, written_id)
         publish_snapshot(self.services, config, compiled)
         self._models[sid.lower()] = model
+        self._compiled[sid.lower()] = compiled
         return compiled
+
+    def _check_fragment_unused(self, sid: str, model: dict[str, dict[str, Any]], fragment: dict[str, Any]) -> None:
+        """APIM refuses to delete a fragment a policy includes, listing the policies (its exact wording)."""
+        compiled = self._compiled.get(sid.lower()) or compile_service(ServiceConfig.from_model(sid, model))
+        users = [
+            relative(model[doc_id]["id"])
+            for doc_id, doc in compiled.documents.items()
+            if fragment["name"] in doc.fragments and doc_id in model
+        ]
+        if users:
+            raise ArmError(
+                400,
+                "ValidationError",
+                f"The Policy Fragment '{fragment['name']}' is used by the following entities:\r\n"
+                + "".join(f"{u}\r\n" for u in sorted(users)),
+            )
 
     async def publish_all(self) -> None:
         """Start every stored service's gateway listener on its kept port and publish its snapshot (start-up)."""
