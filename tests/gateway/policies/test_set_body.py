@@ -180,3 +180,22 @@ def test_the_compiler_reports_liquid_errors_at_the_element() -> None:
         compile_real("inbound", '\n\n<set-body template="liquid">{{ x | NoSuch }}</set-body>')
     assert err.value.line == 3
     assert "NoSuch" in str(err.value)
+
+
+def test_text_whose_place_among_xml_elements_matters_is_refused() -> None:
+    for inner in ("{% if body.a %}<a />{% else %}<b />{% endif %}", "{{ body.a }}<a />", "hello <b>x</b>"):
+        with pytest.raises(ValidationError) as err:
+            compile_real("inbound", f'<set-body template="liquid">{inner}</set-body>')
+        assert "where the text stands" in str(err.value)
+
+
+async def test_assign_before_markup_through_the_compiler() -> None:
+    # the corpus snippet "Extracting multiple values from xml documents"
+    plan = compile_real(
+        "outbound",
+        '<set-variable name="n" value="7" />'
+        '<set-body template="liquid">\n  {%- assign n = context.Variables["n"] -%}\n'
+        '  <message3><data val1="{{ n }}" val3="{{ n | Plus: 1 }}" /></message3>\n</set-body>',
+    )
+    response = await run_real(plan, real_state(request()))
+    assert response.body == b'<message3><data val1="7" val3="8" /></message3>'

@@ -52,7 +52,7 @@ def compile(element: Element, ctx: CompileContext) -> Config:
             if name in element.attrs:
                 raise ctx.error(element, f"The '{name}' attribute applies only with template=\"liquid\".", name)
     parse_date = t.BOOLEANS[raw_date.strip().lower()]
-    source = inner_source(element)
+    source = inner_source(element, ctx)
     if template == "liquid":
         try:
             compiled = _liquid.compile_template(source)
@@ -64,14 +64,25 @@ def compile(element: Element, ctx: CompileContext) -> Config:
     return Config(ctx.value(element, source, default=""), None, xsi_nil, parse_date)
 
 
-def inner_source(element: Element) -> str:
+# Text that may stand before XML markup without changing the result: whitespace and Liquid `assign` tags.
+LEADING_ONLY = re.compile(r"^(?:\s|\{%-?\s*assign\b(?:(?!%\}).)*%\})*$", re.S)
+
+
+def inner_source(element: Element, ctx: CompileContext | None = None) -> str:
     """The element's content as written. Uses the parser's `inner_xml` when it keeps one; otherwise rebuilds it
-    from text and child elements (the text first, as `Element` does not keep where it stood)."""
+    from child elements, which is exact only when the text beside them cannot depend on where it stood."""
     raw = getattr(element, "inner_xml", None)
     if isinstance(raw, str):
         return raw
     if not element.children:
         return element.text
+    if not LEADING_ONLY.match(element.text) and ctx is not None:
+        raise ctx.error(
+            element,
+            "keyless cannot tell where the text stands among the XML elements inside <set-body> "
+            "(its parser keeps element text apart from child elements); put the whole body in one expression "
+            "or template text, or keep only Liquid assign tags before the markup.",
+        )
     return element.text + "".join(_serialize(child) for child in element.children)
 
 
