@@ -13,6 +13,7 @@ import pytest
 
 from keyless.gateway.context import IResponse
 from keyless.gateway.policies import send_one_way_request, send_request
+from keyless.gateway.policy import PolicySpec
 from keyless.platform.hosts import HostAliases
 
 sys.path.insert(0, str(Path(__file__).parent))
@@ -217,3 +218,27 @@ async def test_one_way_request_is_sent_without_waiting(backend: Backend, svc) ->
     failing = OW.compile(el("send-one-way-request", {}, el("set-url", text="http://127.0.0.1:9/")), ctx())
     assert await run_policy(OW, failing, state) == (None, None)  # its failure never reaches the caller
     await asyncio.gather(*send_one_way_request.in_flight())
+
+
+def test_children_compile_as_inbound_policies_in_every_section() -> None:
+    inbound_only = PolicySpec("authentication-basic", frozenset({"inbound"}), lambda e, c: None, _no_op)
+    outbound = Ctx({}, {**REGISTRY, "authentication-basic": inbound_only}, section="outbound")
+    cfg = SR.compile(
+        el(
+            "send-request", {"response-variable-name": "r"}, el("set-url", text="http://x/"), el("authentication-basic")
+        ),
+        outbound,
+    )
+    assert cfg.message.steps is not None and outbound.section == "outbound"
+
+
+async def _no_op(cfg: object, state: object) -> None:
+    return None
+
+
+async def test_a_bad_url_is_a_policy_error(svc) -> None:
+    cfg = SR.compile(
+        el("send-request", {"response-variable-name": "r"}, el("set-url", text="http://host:notaport/")), ctx()
+    )
+    _, error = await run_policy(SR, cfg, State(services=svc))
+    assert (error.source, error.reason) == ("send-request", "ExpressionValueEvaluationFailure")

@@ -147,3 +147,29 @@ async def test_quota_403_on_the_wire_in_a_product_context(backend: Backend, gate
     message = json.loads(body)["message"]
     assert message.startswith("Out of call volume quota. Quota will be replenished in ")
     assert (await call("k-all"))[0] == 200  # an all-APIs key is outside the product: no product policies
+
+
+async def test_send_request_children_are_the_real_policies(backend: Backend, gateway: Any) -> None:
+    policy = f"""<policies><inbound><base/>
+        <send-request mode="new" response-variable-name="r" timeout="5">
+          <set-url>{backend.url}/echo?from=policy</set-url>
+          <set-method>POST</set-method>
+          <set-header name="X-Test" exists-action="override"><value>one</value><value>two</value></set-header>
+          <set-header name="Ocp-Apim-Subscription-Key" exists-action="delete" />
+          <set-body>hello</set-body>
+        </send-request>
+        <retry condition="false" count="3" interval="1">
+          <set-header name="X-Retried" exists-action="append"><value>1</value></set-header>
+        </retry>
+        <limit-concurrency key="k" max-count="1">
+          <cache-store-value key="k" value="v" duration="60" />
+        </limit-concurrency>
+      </inbound><backend><base/></backend><outbound><base/></outbound><on-error><base/></on-error></policies>"""
+    call = await gateway(snapshot(backend, {("api", "echo-api"): policy}))
+    status, _, body = await call("k-all")
+    assert status == 200, body
+    sent, forwarded = backend.received[-2], backend.received[-1]
+    assert (sent["method"], sent["path"], sent["body"]) == ("POST", "/echo?from=policy", b"hello")
+    assert sent["headers"]["X-Test"] == "one,two" and "Ocp-Apim-Subscription-Key" not in sent["headers"]
+    assert forwarded["method"] == "GET" and forwarded["headers"]["X-Retried"] == "1"
+    assert "X-Test" not in forwarded["headers"]

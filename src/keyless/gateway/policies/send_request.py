@@ -84,8 +84,19 @@ def compile_message(element: Element, ctx: CompileContext, policy: str) -> Messa
             raise ctx.error(child, f"'{child.name}' is not a valid child element of '{policy}'.")
     if url is None and mode_raw == "new":
         raise ctx.error(element, f"'{policy}' with mode 'new' needs a 'set-url' element.")
-    steps = ctx.children(replace(element, children=tuple(delegated), text="")) if delegated else None
+    steps = _compile_children(ctx, replace(element, children=tuple(delegated), text="")) if delegated else None
     return Message(mode, url, method, steps, timeout)
+
+
+def _compile_children(ctx: CompileContext, element: Element) -> Steps:
+    """The children build the outgoing request, so they compile (and run) as inbound policies wherever
+    send-request stands: APIM allows authentication-managed-identity inside a send-request in outbound."""
+    section = ctx.section
+    ctx.section = "inbound"
+    try:
+        return ctx.children(element)
+    finally:
+        ctx.section = section
 
 
 def compile(element: Element, ctx: CompileContext) -> Config:
@@ -142,7 +153,10 @@ async def build_request(message: Message, state: RequestState, policy: str) -> t
             "GET", Url.parse("http://localhost/"), incoming.original_url, Headers(), None, incoming.client_ip
         )
     if message.url is not None:
-        request.url = Url.parse(str(message.url.get(state)).strip())
+        try:
+            request.url = Url.parse(str(message.url.get(state)).strip())
+        except ValueError:
+            raise PolicyError(policy, "ExpressionValueEvaluationFailure", "'set-url' is not a valid URL.") from None
     if message.method is not None:
         request.method = str(message.method.get(state)).strip().upper()
     if message.steps is not None:
