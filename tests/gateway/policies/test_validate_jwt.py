@@ -351,3 +351,32 @@ def test_corpus_validate_jwt_documents() -> None:
 def test_run_returns_none_not_stop(gw: Gateway, world: dict[str, Any]) -> None:
     result, _ = gw.run(SPEC, seed_policy(gw), gw.state(headers=bearer(world["v1_token"])))
     assert result is not STOP
+
+
+def test_key_from_an_expression_is_evaluated_per_request(gw: Gateway) -> None:
+    """A verdict is never reused across requests whose keys differ (the key comes from an expression)."""
+    import hashlib
+    import hmac
+    import json
+    import time
+
+    from keyless.platform.ids import b64url
+
+    secret = b"another-secret-of-thirty-two-byt"
+    head = b64url(json.dumps({"alg": "HS256"}).encode())
+    body = b64url(json.dumps({"exp": int(time.time()) + 600}).encode())
+    token = f"{head}.{body}.{b64url(hmac.new(secret, f'{head}.{body}'.encode(), hashlib.sha256).digest())}"
+    expression = '@((string)context.Variables["key"])'
+    cfg = validate_jwt.compile_policy(
+        xml(f"<validate-jwt header-name='X-Token'><issuer-signing-keys><key>{expression}</key></issuer-signing-keys>"
+            "</validate-jwt>"),
+        Ctx({expression: lambda s: s.variables["key"]}),
+    )  # fmt: skip
+    right = gw.state(headers=[("X-Token", token)])
+    right.variables["key"] = base64.b64encode(secret).decode()
+    assert gw.run(SPEC, cfg, right)[1] is None
+    wrong = gw.state(headers=[("X-Token", token)])
+    wrong.variables["key"] = base64.b64encode(b"x" * 32).decode()
+    _, error = gw.run(SPEC, cfg, wrong)
+    assert error is not None and error.reason == "TokenSignatureInvalid"
+    assert not cfg.cache.entries

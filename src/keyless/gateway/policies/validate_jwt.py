@@ -287,23 +287,25 @@ async def check_token(
     token: str,
     rules: Rules,
     keys_for: Callable[[ParsedToken], Awaitable[list[SigningKey]]],
-    cache: TokenCache,
+    cache: TokenCache | None,
     now: float,
 ) -> tuple[ParsedToken, bool]:
-    """The cached verdict (only the lifetime re-checked) or the full check. Returns (token, from cache)."""
+    """The cached verdict (only the lifetime re-checked) or the full check. Returns (token, from cache).
+    `cache` None: keys differ per request (an expression gives one), so no verdict is reused."""
     key = (fingerprint(token), rules)
-    cached = cache.get(key)
+    cached = cache.get(key) if cache is not None else None
     if cached is not None:
         try:
             check_lifetime(cached.claims, now, skew=rules.clock_skew, require_exp=rules.require_expiration_time)
         except TokenRejected:
-            cache.entries.pop(key, None)
+            cache.entries.pop(key, None)  # type: ignore[union-attr]
             raise
         return cached, True
     parsed = parse(token)
     verify_signature(parsed, await keys_for(parsed), require_signed=rules.require_signed_tokens)
     check_claims(parsed, rules, now)
-    cache.put(key, parsed)
+    if cache is not None:
+        cache.put(key, parsed)
     return parsed, False
 
 
@@ -502,7 +504,8 @@ async def run(cfg: Config, state: RequestState) -> None:
         )
         inline = _inline_keys(cfg, state)
         keys_for = keys_with_refresh(urls, documents, inline, state)
-        parsed, _ = await check_token(token, rules, keys_for, cfg.cache, time.time())
+        cache = cfg.cache if all(k.key is not None for k in cfg.keys) else None
+        parsed, _ = await check_token(token, rules, keys_for, cache, time.time())
     except TokenRejected as rejected:
         raise fail(NAME, state, cfg.failed_code, cfg.failed_message, rejected.failure) from None
     if cfg.output_variable:
