@@ -14,6 +14,7 @@ from azure.mgmt.apimanagement.models import (
     NamedValueCreateContract,
     ProductContract,
     SubscriptionCreateParameters,
+    SubscriptionUpdateParameters,
 )
 from tests.conftest import Keyless
 from tests.gateway.management.conftest import API, service_path
@@ -74,6 +75,9 @@ def test_subscription_keys_are_generated_hidden_listed_and_regenerated(
     assert after.primary_key != keys.primary_key and after.secondary_key == keys.secondary_key
     apim.subscription.regenerate_secondary_key(rg, service, "s1")
     assert apim.subscription.list_secrets(rg, service, "s1").secondary_key != keys.secondary_key
+    suspended = apim.subscription.update(rg, service, "s1", "*", SubscriptionUpdateParameters(state="suspended"))
+    assert suspended.state == "suspended"
+    assert apim.subscription.list_secrets(rg, service, "s1").primary_key == after.primary_key
     # a re-PUT without keys keeps them
     apim.subscription.create_or_update(
         rg, service, "s1", SubscriptionCreateParameters(display_name="S1b", scope="/products/silver")
@@ -157,6 +161,30 @@ def test_backends_and_version_sets(keyless: Keyless, apim: ApiManagementClient, 
         apim.api_version_set.create_or_update(
             rg, service, "vs2", ApiVersionSetContract(display_name="vs2", versioning_scheme="Query")
         )
+    # versions of one set share a path; the relative id APIOps writes becomes the full one
+    for version in ("v1", "v2"):
+        made = apim.api.begin_create_or_update(
+            rg,
+            service,
+            f"versioned-{version}",
+            ApiCreateOrUpdateParameter(
+                display_name="V", path="versioned", api_version=version, api_version_set_id="/apiVersionSets/vs1"
+            ),
+        ).result()
+        assert made.api_version_set_id == vs.id and made.api_version == version
+    with pytest.raises(HttpResponseError) as info:
+        apim.api.begin_create_or_update(
+            rg, service, "unversioned", ApiCreateOrUpdateParameter(display_name="U", path="versioned")
+        ).result()
+    assert info.value.error.details[0].target == "path"
+    with pytest.raises(HttpResponseError) as info:
+        apim.api.begin_create_or_update(
+            rg,
+            service,
+            "lost",
+            ApiCreateOrUpdateParameter(display_name="L", path="lost", api_version_set_id="/apiVersionSets/nope"),
+        ).result()
+    assert info.value.error.details[0].target == "apiVersionSetId"
 
 
 def test_deleting_an_api_removes_operations_policies_and_product_links(

@@ -18,7 +18,7 @@ from keyless.gateway.management._common import (
     string,
     validation_error,
 )
-from keyless.gateway.management.config import PRODUCT_APIS
+from keyless.gateway.management.config import PRODUCT_APIS, VERSION_SETS
 from keyless.gateway.management.operations import TYPE as OPERATION_TYPE
 from keyless.gateway.management.operations import operation_properties
 from keyless.gateway.management.publish import Catalog
@@ -88,6 +88,18 @@ async def _check_path(catalog: Catalog, ctx: PutContext, path: str, version_set:
         )
 
 
+async def _version_set(catalog: Catalog, ctx: PutContext, given: str | None) -> str | None:
+    """The version set's full id (APIOps writes `/apiVersionSets/x`); it must exist."""
+    if given is None:
+        return None
+    sid = service_id(ctx.resource_id)
+    full = f"{sid}{given}" if given.lower().startswith("/apiversionsets/") else given
+    found = (await catalog.model(sid)).get(full.lower())
+    if found is None or str(found["type"]).lower() != VERSION_SETS:
+        raise validation_error("apiVersionSetId", f"Version set '{given}' not found.")
+    return str(found["id"])
+
+
 def _imported(ctx: PutContext, props: dict[str, Any]) -> openapi.ImportedApi | None:
     fmt = props.get("format")
     if fmt is None:
@@ -126,7 +138,7 @@ def resource_type(catalog: Catalog) -> ResourceType:
         display_name = display_name or (imported.title if imported else None)
         if not display_name:
             raise validation_error("displayName", "'displayName' must not be empty.")
-        version_set = string(props, "apiVersionSetId")
+        version_set = await _version_set(catalog, ctx, string(props, "apiVersionSetId"))
         await _check_path(catalog, ctx, path, version_set)
         name = ctx.path.name or ""
         is_revision = ";rev=" in name.lower()
