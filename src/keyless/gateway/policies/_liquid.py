@@ -314,8 +314,8 @@ def render_value(value: Any) -> str:
         return ""
     if isinstance(value, bool):
         return "true" if value else "false"
-    if isinstance(value, float):
-        return repr(value) if not value.is_integer() else f"{value:.1f}"
+    if isinstance(value, float):  # .NET's Double.ToString(): 5.0 prints as 5
+        return str(int(value)) if value.is_integer() and abs(value) < 1e15 else repr(value)
     if isinstance(value, list | tuple):
         return "".join(render_value(v) for v in value)
     if isinstance(value, datetime):  # .NET's DateTime.ToString() in the invariant culture
@@ -424,7 +424,8 @@ class _Parser:
             "case": self.case_tag,
         }.get(word)
         if handler is None:
-            raise LiquidError(f"unknown tag '{word}'", piece.line)
+            closing = word.startswith("end") or word in ("else", "elsif", "when")
+            raise LiquidError(f"unexpected '{word}'" if closing else f"unknown tag '{word}'", piece.line)
         return handler(word, rest, piece.line)
 
     def if_tag(self, word: str, rest: str, line: int) -> Node:
