@@ -86,13 +86,17 @@ class _Window:
 
     def retry_after(self, now: float, limit: int, period: float, count: int) -> int:
         """Whole seconds until enough old calls leave the window for `count` more to fit."""
-        excess = self.total + count - limit
-        freed = 0
+        left = self.total
         for stamp, calls in self.entries:
-            freed += calls
-            if freed >= excess:
+            left -= calls
+            if not _exceeded(left, count, limit):
                 return max(1, math.ceil(stamp + period - now))
         return max(1, math.ceil(period))  # `count` alone exceeds the limit: a whole window
+
+
+def _exceeded(used: int, count: int, limit: int) -> bool:
+    """A limit already reached refuses even a call that counts nothing; otherwise `count` more must fit."""
+    return used >= limit or used + count > limit
 
 
 class InMemoryCounters:
@@ -123,7 +127,7 @@ class InMemoryCounters:
     async def rate_hit(self, key: str, limit: int, period: float, count: int = 1) -> RateDecision:
         now = self._now()
         window = self._window(key, period, now)
-        if window.total + count > limit:
+        if _exceeded(window.total, count, limit):
             return RateDecision(False, max(0, limit - window.total), window.retry_after(now, limit, period, count))
         window.add(now, count)
         return RateDecision(True, max(0, limit - window.total), 0)
@@ -131,7 +135,7 @@ class InMemoryCounters:
     async def rate_peek(self, key: str, limit: int, period: float, count: int = 1) -> RateDecision:
         now = self._now()
         window = self._window(key, period, now)
-        if window.total + count > limit:
+        if _exceeded(window.total, count, limit):
             return RateDecision(False, max(0, limit - window.total), window.retry_after(now, limit, period, count))
         return RateDecision(True, max(0, limit - window.total), 0)
 

@@ -98,21 +98,23 @@ end
 redis.call('ZREMRANGEBYSCORE', key, '-inf', cutoff)
 local total = tonumber(redis.call('GET', total_key) or '0')
 local ttl = math.ceil(period * 1000) + 1000
-if mode == 'add' or (mode == 'hit' and total + count <= limit) then
+local fits = total < limit and total + count <= limit
+if mode == 'add' or (mode == 'hit' and fits) then
   redis.call('ZADD', key, now, ARGV[6] .. ':' .. count)
   total = redis.call('INCRBY', total_key, count)
   redis.call('PEXPIRE', key, ttl)
   redis.call('PEXPIRE', total_key, ttl)
   return {1, total, 0}
 end
-if total + count <= limit then
+if fits then
   return {1, total, 0}
 end
-local excess, freed = total + count - limit, 0
+local freed = 0
 local entries = redis.call('ZRANGE', key, 0, -1, 'WITHSCORES')
 for i = 1, #entries, 2 do
   freed = freed + tonumber(string.match(entries[i], ':(%d+)$'))
-  if freed >= excess then
+  local left = total - freed
+  if left < limit and left + count <= limit then
     return {0, total, math.max(1, math.ceil(tonumber(entries[i + 1]) + period - now))}
   end
 end

@@ -55,6 +55,14 @@ async def test_counts_larger_than_one_and_keys_apart() -> None:
     assert (await counters.rate_hit("b", 10, 60, 4)).remaining == 6
 
 
+async def test_a_reached_limit_refuses_even_a_zero_count() -> None:
+    counters = InMemoryCounters(Clock(0.0))
+    assert (await counters.rate_hit("k", 2, 10, 2)).allowed
+    refused = await counters.rate_hit("k", 2, 10, 0)
+    assert not refused.allowed and refused.retry_after == 10
+    assert (await counters.rate_hit("zero", 2, 10, 0)).allowed
+
+
 async def test_peek_does_not_count_and_add_does() -> None:
     clock = Clock(0.0)
     counters = InMemoryCounters(clock)

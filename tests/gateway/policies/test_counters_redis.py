@@ -77,6 +77,13 @@ async def test_counts_peek_and_add(store: tuple[Any, Clock]) -> None:
     assert not peek.allowed and peek.retry_after == 10
 
 
+async def test_a_reached_limit_refuses_even_a_zero_count(store: tuple[Any, Clock]) -> None:
+    counters, _ = store
+    assert (await counters.rate_hit("z", 2, 10, 2)).allowed
+    refused = await counters.rate_hit("z", 2, 10, 0)
+    assert not refused.allowed and refused.retry_after == 10
+
+
 async def test_quota_periods(store: tuple[Any, Clock]) -> None:
     counters, clock = store
     clock.t = 1000.0

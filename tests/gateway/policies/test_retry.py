@@ -10,7 +10,7 @@ import aiohttp
 import pytest
 
 from keyless.gateway.policies import retry, send_request
-from keyless.gateway.policy import STOP, PolicySpec
+from keyless.gateway.policy import STOP, PolicyError, PolicySpec
 from keyless.platform.hosts import HostAliases
 
 sys.path.insert(0, str(Path(__file__).parent))
@@ -140,3 +140,46 @@ async def test_backend_failing_twice_then_succeeding(backend: Backend, waits: li
         state = State(services=services(Clock(), http=session, aliases=HostAliases()))
         assert await run_policy(R, cfg, state) == (None, None)
     assert backend.calls["flaky"] == 3 and state.variables["r"].StatusCode == 200 and waits == [1]
+
+
+class Flaky:
+    """A child policy failing the first `failures` times."""
+
+    def __init__(self, failures: int) -> None:
+        self.failures, self.calls = failures, 0
+
+    def spec(self) -> PolicySpec:
+        async def run(cfg: object, state: object) -> None:
+            self.calls += 1
+            if self.calls <= self.failures:
+                raise PolicyError("forward-request", "Timeout", "no answer")
+
+        return PolicySpec("forward-request", frozenset({"inbound"}), lambda e, c: None, run)
+
+
+async def test_a_failing_child_is_retried_while_the_condition_holds(waits: list[float]) -> None:
+    flaky = Flaky(2)
+    cfg = R.compile(
+        el("retry", {"condition": "true", "count": "3", "interval": "1"}, el("forward-request")),
+        Ctx(EXPRS, {"forward-request": flaky.spec()}),
+    )
+    # condition "true" after the success too: 1 try + 3 retries, the first two failing
+    assert await run_policy(R, cfg, State()) == (None, None)
+    assert flaky.calls == 4 and waits == [1, 1, 1]
+
+
+async def test_the_last_failure_or_a_false_condition_raises(waits: list[float]) -> None:
+    always = Flaky(99)
+    cfg = R.compile(
+        el("retry", {"condition": "true", "count": "2", "interval": "0"}, el("forward-request")),
+        Ctx(EXPRS, {"forward-request": always.spec()}),
+    )
+    _, error = await run_policy(R, cfg, State())
+    assert error.reason == "Timeout" and always.calls == 3
+    once = Flaky(99)
+    stop = R.compile(
+        el("retry", {"condition": "false", "count": "5", "interval": "0"}, el("forward-request")),
+        Ctx(EXPRS, {"forward-request": once.spec()}),
+    )
+    _, error = await run_policy(R, stop, State())
+    assert error.reason == "Timeout" and once.calls == 1

@@ -54,7 +54,9 @@ def compile(element: Element, ctx: CompileContext) -> Config:
 async def run(cfg: Config, state: RequestState) -> Stop | None:
     key = cfg.key.get(state)
     cache = cache_for(state, NAME, cfg.caching_type)
-    found, value = (False, None) if cache is None else await cache.get(service_key(state, key))
+    if cache is None:
+        return None  # no cache to look in: the variable is left as it is, default-value included
+    found, value = await cache.get(service_key(state, key))
     if found:
         state.variables[cfg.variable] = value
         state.trace(NAME, {"message": "Cache lookup resulted in a hit.", "variable": cfg.variable})

@@ -9,7 +9,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 from keyless.gateway.element import Element
-from keyless.gateway.policy import CompileContext, PolicySpec, RequestState, Steps, Stop, Value
+from keyless.gateway.policy import CompileContext, PolicyError, PolicySpec, RequestState, Steps, Stop, Value
 from keyless.gateway.throttling import bool_value, check_attributes, int_value, required, to_bool, to_int
 
 NAME = "retry"
@@ -64,16 +64,22 @@ async def run(cfg: Config, state: RequestState) -> Stop | None:
     delta = None if cfg.delta is None else to_int(NAME, "delta", cfg.delta.get(state), 0)
     max_interval = None if cfg.max_interval is None else to_int(NAME, "max-interval", cfg.max_interval.get(state), 0)
     fast = False if cfg.first_fast_retry is None else to_bool(NAME, "first-fast-retry", cfg.first_fast_retry.get(state))
-    outcome = await cfg.steps.run(state)
-    for attempt in range(1, count + 1):
-        if outcome is not None or not to_bool(NAME, "condition", cfg.condition.get(state)):
-            break
+    attempt = 0
+    while True:
+        try:
+            outcome = await cfg.steps.run(state)
+        except PolicyError:
+            # A failing child is retried like a failed call while the condition holds and retries remain.
+            if attempt >= count or not to_bool(NAME, "condition", cfg.condition.get(state)):
+                raise
+        else:
+            if outcome is not None or attempt >= count or not to_bool(NAME, "condition", cfg.condition.get(state)):
+                return outcome
+        attempt += 1
         wait = 0.0 if attempt == 1 and fast else wait_seconds(attempt, interval, delta, max_interval)
         state.trace(NAME, {"message": "Retrying.", "attempt": attempt, "wait": wait})
         if wait > 0:
             await sleep(wait)
-        outcome = await cfg.steps.run(state)
-    return outcome
 
 
 SPEC = PolicySpec(
