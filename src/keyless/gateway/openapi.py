@@ -11,6 +11,7 @@ import yaml
 
 METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
 _NOT_NAME = re.compile(r"[^A-Za-z0-9_-]+")
+_PATH_PARAM = re.compile(r"\{([^{}]+)\}")
 
 
 class OpenApiError(ValueError):
@@ -104,7 +105,12 @@ def operations(text: str, fmt: str) -> ImportedApi:
             if not isinstance(op, dict):
                 continue
             params = _parameters(doc, path_item, op)
-            template = [_contract(p, True) for p in params if p["in"] == "path"]
+            # The path's own `{names}` decide (as APIM's import does): undeclared ones become string parameters.
+            declared = {p["name"]: _contract(p, True) for p in params if p["in"] == "path"}
+            template = [
+                declared.get(n) or {"name": n, "type": "string", "required": True, "values": []}
+                for n in _PATH_PARAM.findall(str(path))
+            ]
             query = [_contract(p, bool(p.get("required"))) for p in params if p["in"] == "query"]
             headers = [_contract(p, bool(p.get("required"))) for p in params if p["in"] == "header"]
             properties: dict[str, Any] = {

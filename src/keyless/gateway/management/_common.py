@@ -105,10 +105,6 @@ def service_id(resource_id: str) -> str:
     return "/".join(parts[: i + 2])
 
 
-def child_id(service: str, *pairs: str) -> str:
-    return "/".join([service, *pairs])
-
-
 def name_of(resource_id: str) -> str:
     return resource_id.rstrip("/").split("/")[-1]
 

@@ -26,7 +26,7 @@ FORMATS = ("xml", "rawxml")
 LINK_FORMATS = ("xml-link", "rawxml-link")
 
 
-def document(props: dict[str, Any], previous: dict[str, Any]) -> dict[str, Any]:
+def document(props: dict[str, Any]) -> dict[str, Any]:
     """`value` and `format` of a policy or fragment; link formats are refused (keyless fetches nothing)."""
     fmt = props.get("format")
     if isinstance(fmt, str) and fmt.lower() in LINK_FORMATS:
@@ -42,14 +42,14 @@ def policy_type(catalog: Catalog, type_name: str) -> ResourceType:
     async def build(ctx: PutContext, props: dict[str, Any]) -> dict[str, Any]:
         if (ctx.path.name or "").lower() != "policy":
             raise ArmError(404, "ResourceNotFound", f"Policy '{ctx.path.name}' not found; the policy id is 'policy'.")
-        return {"properties": document(props, (ctx.existing or {}).get("properties", {}))}
+        return {"properties": document(props)}
 
     return child_type(catalog, type_name, build, check_names=False)
 
 
 def fragment_type(catalog: Catalog) -> ResourceType:
     async def build(ctx: PutContext, props: dict[str, Any]) -> dict[str, Any]:
-        stored = document(props, (ctx.existing or {}).get("properties", {}))
+        stored = document(props)
         description = props.get("description")
         if description is not None and (not isinstance(description, str) or len(description) > 1000):
             raise validation_error("description", "'description' must be a string of 1000 characters or less.")
