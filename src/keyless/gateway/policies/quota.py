@@ -43,7 +43,7 @@ class Quota:
             return False
         value = getattr(node, "Id", None) if self.ref_id is not None else getattr(node, "Name", None)
         wanted = self.ref_id if self.ref_id is not None else self.ref_name
-        return value is not None and str(value).rsplit("/", 1)[-1] == wanted
+        return value is not None and wanted is not None and str(value).rsplit("/", 1)[-1].lower() == wanted.lower()
 
 
 @dataclass(frozen=True)

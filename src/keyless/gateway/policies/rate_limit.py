@@ -70,7 +70,8 @@ class Config:
 
 
 def _same(value: object, wanted: str | None) -> bool:
-    return value is not None and wanted is not None and str(value).rsplit("/", 1)[-1] == wanted
+    """API and operation references match case-insensitively (an ARM id matches by its last segment)."""
+    return value is not None and wanted is not None and str(value).rsplit("/", 1)[-1].lower() == wanted.lower()
 
 
 def compile_outputs(ctx: CompileContext, element: Element) -> Outputs:
@@ -125,16 +126,14 @@ def retry_message(seconds: int) -> str:
 
 
 def refuse(state: RequestState, policy: str, outputs: Outputs, retry_after: int, total: int) -> PolicyError:
-    """Set APIM's 429 and return the error to raise (LastError rate-limit / RateLimitExceeded)."""
+    """Set APIM's 429 and return the error to raise (LastError rate-limit / RateLimitExceeded).
+
+    The remaining-calls header and variable are set on the success path only."""
     headers = [(outputs.retry_after_header, str(retry_after))]
-    if outputs.remaining_header:
-        headers.append((outputs.remaining_header, "0"))
     if outputs.total_header:
         headers.append((outputs.total_header, str(total)))
     if outputs.retry_after_variable:
         state.variables[outputs.retry_after_variable] = retry_after
-    if outputs.remaining_variable:
-        state.variables[outputs.remaining_variable] = 0
     state.response = gateway_error(429, retry_message(retry_after), headers)
     state.trace(policy, {"message": "Rate limit exceeded.", "retryAfter": retry_after})
     return PolicyError(policy, "RateLimitExceeded", "Rate limit is exceeded")
