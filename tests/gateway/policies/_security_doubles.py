@@ -236,3 +236,59 @@ def bearer(token: str) -> list[tuple[str, str]]:
 
 def unique(prefix: str) -> str:
     return f"{prefix}-{uuid.uuid4().hex[:8]}"
+
+
+class Listener:
+    """One APIM service's gateway listener (keyless's own, on the in-process keyless's loop) in front of an echo
+    backend that answers with what it received."""
+
+    def __init__(self, kl: InProcessKeyless, name: str, policy: str, methods: tuple[str, ...] = ("GET",)) -> None:
+        from aiohttp import web
+
+        from keyless.gateway.snapshot import build_snapshot
+
+        self.kl, self.name = kl, name
+
+        async def echo(request: web.Request) -> web.Response:
+            return web.json_response({"method": request.method, "headers": dict(request.headers)})
+
+        async def start() -> tuple[web.AppRunner, int]:
+            app = web.Application()
+            app.router.add_route("*", "/{tail:.*}", echo)
+            runner = web.AppRunner(app, access_log=None)
+            await runner.setup()
+            site = web.TCPSite(runner, "127.0.0.1", 0)
+            await site.start()
+            backend = f"http://127.0.0.1:{site._server.sockets[0].getsockname()[1]}"  # type: ignore[union-attr]
+            operations = [{"name": m.lower(), "properties": {"method": m, "urlTemplate": "/items"}} for m in methods]
+            snapshot = build_snapshot(
+                {"name": name, "location": "westeurope"},
+                apis=[
+                    {"name": "api", "properties": {"path": "api", "serviceUrl": backend, "subscriptionRequired": False}}
+                ],
+                operations={"api": operations},
+                named_values=[{"name": "tenant", "properties": {"displayName": "tenant", "value": kl.tenant}}],
+                policies={("api", "api"): policy},
+            )
+            return runner, await kl.svc.gateways.start(name, snapshot)
+
+        self.runner, port = kl.run(start())
+        self.url = f"http://127.0.0.1:{port}/api/items"
+
+    def close(self) -> None:
+        self.kl.run(self.kl.svc.gateways.stop(self.name))
+        self.kl.run(self.runner.cleanup())
+
+
+def document(inbound: str) -> str:
+    """An API-scope policy document with `inbound` after <base/>, and the LastError in a header on error."""
+    return f"""<policies>
+  <inbound><base />{inbound}</inbound>
+  <backend><base /></backend>
+  <outbound><base /></outbound>
+  <on-error><base />
+    <set-header name="X-Failed" exists-action="override">
+      <value>@(context.LastError.Source + "/" + context.LastError.Reason)</value>
+    </set-header>
+  </on-error>
+</policies>"""
