@@ -1,5 +1,4 @@
-"""mock-response: answer with the operation's example for a status code and content type, without calling the
-backend."""
+"""mock-response: answer with the operation's example for a status and content type, without the backend."""
 
 from __future__ import annotations
 

@@ -1,5 +1,4 @@
-"""set-backend-service: send the request to another base URL, or to a backend entity's URL, keeping the
-operation part of the path and the query."""
+"""set-backend-service: another base URL or a backend entity's URL, keeping the operation path and query."""
 
 from __future__ import annotations
 

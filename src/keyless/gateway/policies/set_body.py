@@ -1,5 +1,4 @@
-"""set-body: replace the request (inbound/backend) or response body with text, an expression's value, or a
-Liquid template's output."""
+"""set-body: replace the request or response body with text, an expression's value or a Liquid template."""
 
 from __future__ import annotations
 

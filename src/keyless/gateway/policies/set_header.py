@@ -1,4 +1,4 @@
-"""set-header: set, append, skip or delete a request header (inbound/backend) or response header (outbound/on-error)."""
+"""set-header: set, append, skip or delete a request (inbound/backend) or response (outbound/on-error) header."""
 
 from __future__ import annotations
 
