@@ -57,3 +57,18 @@ def test_matched_request_gets_cors_headers_on_the_backend_response(listener: Lis
     assert r.status_code == 200 and r.json()["method"] == "GET"
     assert r.headers["Access-Control-Allow-Origin"] == "https://app.contoso.com"
     assert r.headers["Access-Control-Expose-Headers"] == "X-Request-Id"
+
+
+@pytest.fixture(scope="module")
+def get_only(listener: Listener) -> Iterator[Listener]:
+    found = Listener(listener.kl, "corsgetonly", document(CORS), methods=("GET",))
+    yield found
+    found.close()
+
+
+@pytest.mark.xfail(strict=True, reason="the router must hand an unmatched OPTIONS preflight to the API's cors policy")
+def test_preflight_without_an_options_operation(get_only: Listener) -> None:
+    headers = {"Origin": "https://app.contoso.com", "Access-Control-Request-Method": "GET"}
+    r = requests.options(get_only.url, headers=headers, timeout=10)
+    assert r.status_code == 200
+    assert r.headers["Access-Control-Allow-Origin"] == "https://app.contoso.com"
