@@ -1,0 +1,47 @@
+"""The .NET library policy expressions see; importing it registers every type and member."""
+
+from __future__ import annotations
+
+from keyless.csharp.dotnet import (  # noqa: F401
+    apim,
+    collections,
+    convert,
+    crypto,
+    datetime,
+    enums,
+    exceptions,
+    json,
+    jwt,
+    linq,
+    numbers,
+    strings,
+    text,
+    unsupported,
+    web,
+)
+from keyless.csharp.dotnet.collections import KeyValuePair
+from keyless.csharp.dotnet.convert import Guid, Random
+from keyless.csharp.dotnet.datetime import DateTime, DateTimeOffset, TimeSpan
+from keyless.csharp.dotnet.json import JArray, JObject, JProperty, JToken, JValue
+from keyless.csharp.dotnet.jwt import BasicAuthCredentials, Jwt, parse_basic, parse_jwt
+from keyless.csharp.dotnet.text import Char, to_string
+
+__all__ = [
+    "BasicAuthCredentials",
+    "Char",
+    "DateTime",
+    "DateTimeOffset",
+    "Guid",
+    "JArray",
+    "JObject",
+    "JProperty",
+    "JToken",
+    "JValue",
+    "Jwt",
+    "KeyValuePair",
+    "Random",
+    "TimeSpan",
+    "parse_basic",
+    "parse_jwt",
+    "to_string",
+]

@@ -1,0 +1,645 @@
+"""DateTime, TimeSpan and DateTimeOffset as .NET has them (100 ns ticks); the gateway's local time zone is UTC."""
+
+from __future__ import annotations
+
+import re
+import time
+from datetime import date
+from datetime import datetime as _pydt
+from typing import Any
+
+from keyless.csharp.dotnet.enums import DotNetEnum, enum
+from keyless.csharp.dotnet.timeformat import DAYS, MONTHS, format_datetime, format_timespan
+from keyless.csharp.errors import DotNetException, argument_out_of_range, format_error
+from keyless.csharp.members import DotNetType, Ref, define_type, invalid_cast, type_name
+
+TICKS_PER_MS = 10_000
+TICKS_PER_SECOND = 10_000_000
+TICKS_PER_MINUTE = 600_000_000
+TICKS_PER_HOUR = 36_000_000_000
+TICKS_PER_DAY = 864_000_000_000
+UNIX_EPOCH = 621_355_968_000_000_000
+MAX_TICKS = 3_155_378_975_999_999_999
+DayOfWeek = enum("DayOfWeek", "System.DayOfWeek", {d: (i + 1) % 7 for i, d in enumerate(DAYS)})
+
+
+def _now_ticks() -> int:
+    return UNIX_EPOCH + time.time_ns() // 100
+
+
+def _ticks_of(y: int, mo: int, d: int, h: int = 0, mi: int = 0, s: int = 0, ms: int = 0) -> int:
+    try:
+        days = date(y, mo, d).toordinal() - 1
+    except ValueError:
+        raise argument_out_of_range(
+            "year", "Year, Month, and Day parameters describe an un-representable DateTime."
+        ) from None
+    if not (0 <= h < 24 and 0 <= mi < 60 and 0 <= s < 60 and 0 <= ms < 1000):
+        raise argument_out_of_range(
+            "hour", "Hour, Minute, and Second parameters describe an un-representable DateTime."
+        )
+    return days * TICKS_PER_DAY + h * TICKS_PER_HOUR + mi * TICKS_PER_MINUTE + s * TICKS_PER_SECOND + ms * TICKS_PER_MS
+
+
+def _scaled(value: Any, scale: int) -> int:
+    return int(round(float(value) * scale))
+
+
+class TimeSpan:
+    __slots__ = ("Ticks",)
+    __dotnet_name__ = "System.TimeSpan"
+
+    def __init__(self, *args: int) -> None:
+        if len(args) == 1:
+            self.Ticks = int(args[0])
+        elif len(args) == 3:
+            self.Ticks = args[0] * TICKS_PER_HOUR + args[1] * TICKS_PER_MINUTE + args[2] * TICKS_PER_SECOND
+        elif len(args) in (4, 5):
+            d, h, m, s, *ms = args
+            self.Ticks = (
+                d * TICKS_PER_DAY
+                + h * TICKS_PER_HOUR
+                + m * TICKS_PER_MINUTE
+                + s * TICKS_PER_SECOND
+                + (ms[0] * TICKS_PER_MS if ms else 0)
+            )
+        else:
+            self.Ticks = 0
+
+    def _part(self, unit: int, modulo: int) -> int:
+        t = abs(self.Ticks) // unit % modulo if modulo else abs(self.Ticks) // unit
+        return -t if self.Ticks < 0 else t
+
+    Days = property(lambda self: self._part(TICKS_PER_DAY, 0))
+    Hours = property(lambda self: self._part(TICKS_PER_HOUR, 24))
+    Minutes = property(lambda self: self._part(TICKS_PER_MINUTE, 60))
+    Seconds = property(lambda self: self._part(TICKS_PER_SECOND, 60))
+    Milliseconds = property(lambda self: self._part(TICKS_PER_MS, 1000))
+    TotalDays = property(lambda self: self.Ticks / TICKS_PER_DAY)
+    TotalHours = property(lambda self: self.Ticks / TICKS_PER_HOUR)
+    TotalMinutes = property(lambda self: self.Ticks / TICKS_PER_MINUTE)
+    TotalSeconds = property(lambda self: self.Ticks / TICKS_PER_SECOND)
+    TotalMilliseconds = property(lambda self: self.Ticks / TICKS_PER_MS)
+
+    def Add(self, other: TimeSpan) -> TimeSpan:
+        return TimeSpan(self.Ticks + other.Ticks)
+
+    def Subtract(self, other: TimeSpan) -> TimeSpan:
+        return TimeSpan(self.Ticks - other.Ticks)
+
+    def Negate(self) -> TimeSpan:
+        return TimeSpan(-self.Ticks)
+
+    def Duration(self) -> TimeSpan:
+        return TimeSpan(abs(self.Ticks))
+
+    def ToString(self, fmt: str | None = None, provider: Any = None) -> str:
+        return format_timespan(self.Ticks, fmt)
+
+    def CompareTo(self, other: TimeSpan) -> int:
+        return (self.Ticks > other.Ticks) - (self.Ticks < other.Ticks)
+
+    def Equals(self, other: Any) -> bool:
+        return self == other
+
+    def GetHashCode(self) -> int:
+        return (self.Ticks ^ (self.Ticks >> 32)) & 0x7FFFFFFF
+
+    def __add__(self, other: Any) -> Any:
+        if isinstance(other, TimeSpan):
+            return TimeSpan(self.Ticks + other.Ticks)
+        return NotImplemented
+
+    def __sub__(self, other: Any) -> Any:
+        if isinstance(other, TimeSpan):
+            return TimeSpan(self.Ticks - other.Ticks)
+        return NotImplemented
+
+    def __neg__(self) -> TimeSpan:
+        return TimeSpan(-self.Ticks)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, TimeSpan) and self.Ticks == other.Ticks
+
+    def __lt__(self, other: TimeSpan) -> bool:
+        return self.Ticks < other.Ticks
+
+    def __le__(self, other: TimeSpan) -> bool:
+        return self.Ticks <= other.Ticks
+
+    def __gt__(self, other: TimeSpan) -> bool:
+        return self.Ticks > other.Ticks
+
+    def __ge__(self, other: TimeSpan) -> bool:
+        return self.Ticks >= other.Ticks
+
+    def __hash__(self) -> int:
+        return hash(self.Ticks)
+
+    def __repr__(self) -> str:
+        return f"TimeSpan({self.ToString()})"
+
+
+_TS_RE = re.compile(r"\s*(-)?(?:(\d+)\.)?(\d{1,2}):(\d{1,2})(?::(\d{1,2})(?:\.(\d{1,7}))?)?\s*\Z")
+
+
+def _parse_timespan(s: str) -> TimeSpan:
+    if s is None:
+        raise DotNetException("ArgumentNullException", "Value cannot be null. (Parameter 'input')")
+    m = _TS_RE.match(s)
+    if m is None:
+        if re.fullmatch(r"\s*-?\d+\s*", s):
+            return TimeSpan(int(s) * TICKS_PER_DAY)
+        raise format_error("String was not recognized as a valid TimeSpan.")
+    neg, d, h, mi, sec, frac = m.groups()
+    ticks = (int(d or 0) * TICKS_PER_DAY + int(h) * TICKS_PER_HOUR + int(mi) * TICKS_PER_MINUTE
+             + int(sec or 0) * TICKS_PER_SECOND + int((frac or "0").ljust(7, "0")))  # fmt: skip
+    return TimeSpan(-ticks if neg else ticks)
+
+
+class _TimeSpanStatics:
+    Zero = TimeSpan(0)
+    MaxValue = TimeSpan(2**63 - 1)
+    MinValue = TimeSpan(-(2**63))
+    TicksPerMillisecond = TICKS_PER_MS
+    TicksPerSecond = TICKS_PER_SECOND
+    TicksPerMinute = TICKS_PER_MINUTE
+    TicksPerHour = TICKS_PER_HOUR
+    TicksPerDay = TICKS_PER_DAY
+    FromDays = staticmethod(lambda v: TimeSpan(_scaled(v, TICKS_PER_DAY)))
+    FromHours = staticmethod(lambda v: TimeSpan(_scaled(v, TICKS_PER_HOUR)))
+    FromMinutes = staticmethod(lambda v: TimeSpan(_scaled(v, TICKS_PER_MINUTE)))
+    FromSeconds = staticmethod(lambda v: TimeSpan(_scaled(v, TICKS_PER_SECOND)))
+    FromMilliseconds = staticmethod(lambda v: TimeSpan(_scaled(v, TICKS_PER_MS)))
+    FromTicks = staticmethod(lambda v: TimeSpan(int(v)))
+    Parse = staticmethod(lambda s, *rest: _parse_timespan(s))
+
+    @staticmethod
+    def TryParse(s: str, *rest: Any) -> bool:
+        out = rest[-1]
+        try:
+            out.value = _parse_timespan(s)
+            return True
+        except DotNetException:
+            out.value = TimeSpan(0)
+            return False
+
+
+class DateTime:
+    __slots__ = ("Kind", "Ticks")
+    __dotnet_name__ = "System.DateTime"
+
+    def __init__(self, *args: Any) -> None:
+        kind = 0
+        if args and isinstance(args[-1], DotNetEnum) and args[-1].enum_name == "DateTimeKind":
+            kind = int(args[-1])
+            args = args[:-1]
+        if len(args) == 1:
+            ticks = int(args[0])
+            if not 0 <= ticks <= MAX_TICKS:
+                raise argument_out_of_range(
+                    "ticks", "Ticks must be between DateTime.MinValue.Ticks and DateTime.MaxValue.Ticks."
+                )
+        elif len(args) in (3, 6, 7):
+            ticks = _ticks_of(*args)
+        else:
+            ticks = 0
+        self.Ticks = ticks
+        self.Kind = DotNetEnum("DateTimeKind", ("Unspecified", "Utc", "Local")[kind], kind)
+
+    @classmethod
+    def of(cls, ticks: int, kind: int) -> DateTime:
+        if not 0 <= ticks <= MAX_TICKS:
+            raise argument_out_of_range(
+                "value", "The added or subtracted value results in an un-representable DateTime."
+            )
+        dt = cls.__new__(cls)
+        dt.Ticks = ticks
+        dt.Kind = DotNetEnum("DateTimeKind", ("Unspecified", "Utc", "Local")[kind], kind)
+        return dt
+
+    def _date(self) -> date:
+        return date.fromordinal(self.Ticks // TICKS_PER_DAY + 1)
+
+    Year = property(lambda self: self._date().year)
+    Month = property(lambda self: self._date().month)
+    Day = property(lambda self: self._date().day)
+    Hour = property(lambda self: self.Ticks % TICKS_PER_DAY // TICKS_PER_HOUR)
+    Minute = property(lambda self: self.Ticks % TICKS_PER_HOUR // TICKS_PER_MINUTE)
+    Second = property(lambda self: self.Ticks % TICKS_PER_MINUTE // TICKS_PER_SECOND)
+    Millisecond = property(lambda self: self.Ticks % TICKS_PER_SECOND // TICKS_PER_MS)
+    DayOfYear = property(lambda self: self._date().timetuple().tm_yday)
+    DayOfWeek = property(lambda self: getattr(DayOfWeek, DAYS[self._date().weekday()]))
+    Date = property(lambda self: DateTime.of(self.Ticks - self.Ticks % TICKS_PER_DAY, int(self.Kind)))
+    TimeOfDay = property(lambda self: TimeSpan(self.Ticks % TICKS_PER_DAY))
+
+    def AddTicks(self, v: int) -> DateTime:
+        return DateTime.of(self.Ticks + int(v), int(self.Kind))
+
+    def AddMilliseconds(self, v: float) -> DateTime:
+        return self.AddTicks(_scaled(v, TICKS_PER_MS))
+
+    def AddSeconds(self, v: float) -> DateTime:
+        return self.AddTicks(_scaled(v, TICKS_PER_SECOND))
+
+    def AddMinutes(self, v: float) -> DateTime:
+        return self.AddTicks(_scaled(v, TICKS_PER_MINUTE))
+
+    def AddHours(self, v: float) -> DateTime:
+        return self.AddTicks(_scaled(v, TICKS_PER_HOUR))
+
+    def AddDays(self, v: float) -> DateTime:
+        return self.AddTicks(_scaled(v, TICKS_PER_DAY))
+
+    def Add(self, span: TimeSpan) -> DateTime:
+        return self.AddTicks(span.Ticks)
+
+    def AddMonths(self, months: int) -> DateTime:
+        d = self._date()
+        total = d.year * 12 + d.month - 1 + months
+        y, m = divmod(total, 12)
+        m += 1
+        import calendar
+
+        day = min(d.day, calendar.monthrange(y, m)[1])
+        return DateTime.of(_ticks_of(y, m, day) + self.Ticks % TICKS_PER_DAY, int(self.Kind))
+
+    def AddYears(self, years: int) -> DateTime:
+        return self.AddMonths(12 * years)
+
+    def Subtract(self, other: Any) -> Any:
+        return self - other
+
+    def ToUniversalTime(self) -> DateTime:
+        return DateTime.of(self.Ticks, 1)
+
+    def ToLocalTime(self) -> DateTime:
+        return DateTime.of(self.Ticks, 2)
+
+    def ToString(self, fmt: str | None = None, provider: Any = None) -> str:
+        if fmt is not None and not isinstance(fmt, str):
+            fmt = None
+        return format_datetime(self.Ticks, fmt or "G", None, int(self.Kind))
+
+    def ToShortDateString(self) -> str:
+        return self.ToString("d")
+
+    def ToLongDateString(self) -> str:
+        return self.ToString("D")
+
+    def ToShortTimeString(self) -> str:
+        return self.ToString("t")
+
+    def ToLongTimeString(self) -> str:
+        return self.ToString("T")
+
+    def ToFileTimeUtc(self) -> int:
+        return self.Ticks - 504_911_232_000_000_000
+
+    def ToBinary(self) -> int:
+        return self.Ticks | (int(self.Kind) << 62)
+
+    def ToOADate(self) -> float:
+        return (self.Ticks - 599_264_352_000_000_000) / TICKS_PER_DAY
+
+    def CompareTo(self, other: DateTime) -> int:
+        return (self.Ticks > other.Ticks) - (self.Ticks < other.Ticks)
+
+    def Equals(self, other: Any) -> bool:
+        return self == other
+
+    def GetHashCode(self) -> int:
+        return (self.Ticks ^ (self.Ticks >> 32)) & 0x7FFFFFFF
+
+    def __add__(self, other: Any) -> Any:
+        if isinstance(other, TimeSpan):
+            return self.AddTicks(other.Ticks)
+        return NotImplemented
+
+    def __sub__(self, other: Any) -> Any:
+        if isinstance(other, DateTime):
+            return TimeSpan(self.Ticks - other.Ticks)
+        if isinstance(other, TimeSpan):
+            return self.AddTicks(-other.Ticks)
+        return NotImplemented
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, DateTime) and self.Ticks == other.Ticks
+
+    def __lt__(self, other: DateTime) -> bool:
+        return self.Ticks < other.Ticks
+
+    def __le__(self, other: DateTime) -> bool:
+        return self.Ticks <= other.Ticks
+
+    def __gt__(self, other: DateTime) -> bool:
+        return self.Ticks > other.Ticks
+
+    def __ge__(self, other: DateTime) -> bool:
+        return self.Ticks >= other.Ticks
+
+    def __hash__(self) -> int:
+        return hash(self.Ticks)
+
+    def __repr__(self) -> str:
+        return f"DateTime({self.ToString('o')})"
+
+
+_MONTH_ABBR = {m[:3].lower(): i + 1 for i, m in enumerate(MONTHS)}
+_ISO = re.compile(
+    r"\s*(\d{4})-(\d{1,2})-(\d{1,2})(?:[T ](\d{1,2}):(\d{2})(?::(\d{2})(?:[.,](\d{1,7})\d*)?)?)?\s*(Z|[+-]\d{2}:?\d{2})?\s*\Z"
+)
+_US = re.compile(r"\s*(\d{1,2})/(\d{1,2})/(\d{4})(?:\s+(\d{1,2}):(\d{2})(?::(\d{2}))?\s*([AaPp][Mm])?)?\s*\Z")
+_RFC = re.compile(
+    r"\s*(?:[A-Za-z]{3},\s*)?(\d{1,2})\s+([A-Za-z]{3})\s+(\d{4})\s+(\d{1,2}):(\d{2})(?::(\d{2}))?\s*(GMT|UTC|Z|[+-]\d{4})?\s*\Z"
+)
+
+
+def parse_datetime(s: Any) -> tuple[int, int | None]:
+    """Parses the common invariant forms; returns (clock ticks, offset minutes or None when none was given)."""
+    if s is None:
+        raise DotNetException(
+            "ArgumentNullException", "String reference not set to an instance of a String. (Parameter 's')"
+        )
+    m = _ISO.match(s)
+    if m:
+        y, mo, d, h, mi, sec, frac, tz = m.groups()
+        ticks = _ticks_of(int(y), int(mo), int(d), int(h or 0), int(mi or 0), int(sec or 0)) + int(
+            (frac or "0").ljust(7, "0")
+        )
+        return ticks, _tz_minutes(tz)
+    m = _US.match(s)
+    if m:
+        mo, d, y, h, mi, sec, ampm = m.groups()
+        hour = int(h or 0)
+        if ampm:
+            hour = hour % 12 + (12 if ampm.lower() == "pm" else 0)
+        return _ticks_of(int(y), int(mo), int(d), hour, int(mi or 0), int(sec or 0)), None
+    m = _RFC.match(s)
+    if m and m.group(2).lower() in _MONTH_ABBR:
+        d, mon, y, h, mi, sec, tz = m.groups()
+        ticks = _ticks_of(int(y), _MONTH_ABBR[mon.lower()], int(d), int(h), int(mi), int(sec or 0))
+        return ticks, _tz_minutes(tz) if tz else None
+    raise format_error(f"String '{s}' was not recognized as a valid DateTime.")
+
+
+def _tz_minutes(tz: str | None) -> int | None:
+    if tz is None:
+        return None
+    if tz in ("Z", "GMT", "UTC"):
+        return 0
+    sign = -1 if tz[0] == "-" else 1
+    digits = tz[1:].replace(":", "")
+    return sign * (int(digits[:2]) * 60 + int(digits[2:]))
+
+
+def _parse_dt(s: Any, *rest: Any) -> DateTime:
+    ticks, offset = parse_datetime(s)
+    if offset is None:
+        return DateTime.of(ticks, 0)
+    # a zoned string becomes local time (Local kind); the gateway's local zone is UTC
+    return DateTime.of(ticks - offset * TICKS_PER_MINUTE, 2)
+
+
+def _parse_exact(s: Any, fmt: Any, provider: Any = None, *rest: Any) -> DateTime:
+    formats = fmt if isinstance(fmt, list) else [fmt]
+    for f in formats:
+        py = _to_strptime(f)
+        try:
+            parsed = _pydt.strptime(s.strip(), py)
+        except (ValueError, AttributeError):
+            continue
+        ticks = _ticks_of(parsed.year, parsed.month, parsed.day, parsed.hour, parsed.minute, parsed.second)
+        ticks += parsed.microsecond * 10
+        if parsed.tzinfo is not None:
+            off = parsed.utcoffset()
+            ticks -= int(off.total_seconds()) * TICKS_PER_SECOND if off else 0
+            return DateTime.of(ticks, 2)
+        return DateTime.of(ticks, 1 if "Z" in s and "'Z'" in f else 0)
+    raise format_error(f"String '{s}' was not recognized as a valid DateTime.")
+
+
+def _to_strptime(fmt: str) -> str:
+    out = fmt
+    for cs, py in (("yyyy", "%Y"), ("MMMM", "%B"), ("MMM", "%b"), ("MM", "%m"), ("dddd", "%A"), ("ddd", "%a"),
+                   ("dd", "%d"), ("HH", "%H"), ("hh", "%I"), ("mm", "%M"), ("ss", "%S"), ("fffffff", "%f"),
+                   ("ffffff", "%f"), ("fff", "%f"), ("tt", "%p"), ("zzz", "%z"), ("K", "%z")):  # fmt: skip
+        out = out.replace(cs, py)
+    return out.replace("'", "")
+
+
+class _DateTimeStatics:
+    MinValue = DateTime.of(0, 0)
+    MaxValue = DateTime.of(MAX_TICKS, 0)
+    UnixEpoch = DateTime.of(UNIX_EPOCH, 1)
+
+    @property
+    def UtcNow(self) -> DateTime:
+        return DateTime.of(_now_ticks(), 1)
+
+    @property
+    def Now(self) -> DateTime:
+        return DateTime.of(_now_ticks(), 2)
+
+    @property
+    def Today(self) -> DateTime:
+        t = _now_ticks()
+        return DateTime.of(t - t % TICKS_PER_DAY, 2)
+
+    Parse = staticmethod(_parse_dt)
+    ParseExact = staticmethod(_parse_exact)
+
+    @staticmethod
+    def TryParse(s: Any, *rest: Any) -> bool:
+        out = rest[-1]
+        assert isinstance(out, Ref)
+        try:
+            out.value = _parse_dt(s)
+            return True
+        except DotNetException:
+            out.value = DateTime.of(0, 0)
+            return False
+
+    @staticmethod
+    def TryParseExact(s: Any, fmt: Any, *rest: Any) -> bool:
+        out = rest[-1]
+        try:
+            out.value = _parse_exact(s, fmt)
+            return True
+        except DotNetException:
+            out.value = DateTime.of(0, 0)
+            return False
+
+    @staticmethod
+    def DaysInMonth(year: int, month: int) -> int:
+        import calendar
+
+        return calendar.monthrange(year, month)[1]
+
+    @staticmethod
+    def IsLeapYear(year: int) -> bool:
+        import calendar
+
+        return calendar.isleap(year)
+
+    @staticmethod
+    def SpecifyKind(dt: DateTime, kind: Any) -> DateTime:
+        return DateTime.of(dt.Ticks, int(kind))
+
+    @staticmethod
+    def Compare(a: DateTime, b: DateTime) -> int:
+        return a.CompareTo(b)
+
+    @staticmethod
+    def FromFileTimeUtc(v: int) -> DateTime:
+        return DateTime.of(v + 504_911_232_000_000_000, 1)
+
+
+class DateTimeOffset:
+    """A clock time plus its offset from UTC."""
+
+    __slots__ = ("_offset", "_ticks")
+    __dotnet_name__ = "System.DateTimeOffset"
+
+    def __init__(self, *args: Any) -> None:
+        if len(args) == 1 and isinstance(args[0], DateTime):
+            self._ticks, self._offset = args[0].Ticks, 0
+        elif len(args) == 2 and isinstance(args[0], DateTime):
+            self._ticks, self._offset = args[0].Ticks, args[1].Ticks // TICKS_PER_MINUTE
+        elif len(args) == 2:
+            self._ticks, self._offset = int(args[0]), args[1].Ticks // TICKS_PER_MINUTE
+        elif len(args) in (7, 8):
+            *parts, offset = args
+            self._ticks, self._offset = _ticks_of(*parts), offset.Ticks // TICKS_PER_MINUTE
+        else:
+            raise DotNetException("NotSupportedException", "keyless does not implement this DateTimeOffset constructor")
+
+    @classmethod
+    def of(cls, ticks: int, offset_minutes: int) -> DateTimeOffset:
+        d = cls.__new__(cls)
+        d._ticks, d._offset = ticks, offset_minutes
+        return d
+
+    UtcTicks = property(lambda self: self._ticks - self._offset * TICKS_PER_MINUTE)
+    Ticks = property(lambda self: self._ticks)
+    Offset = property(lambda self: TimeSpan(self._offset * TICKS_PER_MINUTE))
+    DateTime = property(lambda self: DateTime.of(self._ticks, 0))
+    UtcDateTime = property(lambda self: DateTime.of(self.UtcTicks, 1))
+    LocalDateTime = property(lambda self: DateTime.of(self.UtcTicks, 2))
+    Year = property(lambda self: DateTime.of(self._ticks, 0).Year)
+    Month = property(lambda self: DateTime.of(self._ticks, 0).Month)
+    Day = property(lambda self: DateTime.of(self._ticks, 0).Day)
+    Hour = property(lambda self: DateTime.of(self._ticks, 0).Hour)
+    Minute = property(lambda self: DateTime.of(self._ticks, 0).Minute)
+    Second = property(lambda self: DateTime.of(self._ticks, 0).Second)
+
+    def ToUnixTimeSeconds(self) -> int:
+        return (self.UtcTicks - UNIX_EPOCH) // TICKS_PER_SECOND
+
+    def ToUnixTimeMilliseconds(self) -> int:
+        return (self.UtcTicks - UNIX_EPOCH) // TICKS_PER_MS
+
+    def ToUniversalTime(self) -> DateTimeOffset:
+        return DateTimeOffset.of(self.UtcTicks, 0)
+
+    def ToOffset(self, offset: TimeSpan) -> DateTimeOffset:
+        minutes = offset.Ticks // TICKS_PER_MINUTE
+        return DateTimeOffset.of(self.UtcTicks + minutes * TICKS_PER_MINUTE, minutes)
+
+    def _add(self, ticks: int) -> DateTimeOffset:
+        return DateTimeOffset.of(self._ticks + ticks, self._offset)
+
+    AddSeconds = lambda self, v: self._add(_scaled(v, TICKS_PER_SECOND))  # noqa: E731
+    AddMinutes = lambda self, v: self._add(_scaled(v, TICKS_PER_MINUTE))  # noqa: E731
+    AddHours = lambda self, v: self._add(_scaled(v, TICKS_PER_HOUR))  # noqa: E731
+    AddDays = lambda self, v: self._add(_scaled(v, TICKS_PER_DAY))  # noqa: E731
+    AddMilliseconds = lambda self, v: self._add(_scaled(v, TICKS_PER_MS))  # noqa: E731
+
+    def ToString(self, fmt: str | None = None, provider: Any = None) -> str:
+        if fmt is not None and not isinstance(fmt, str):
+            fmt = None
+        if not fmt:
+            fmt = "MM/dd/yyyy HH:mm:ss zzz"
+        if fmt in ("u",):
+            return format_datetime(self.UtcTicks, fmt, 0, 1)
+        if fmt in ("r", "R"):
+            return format_datetime(self.UtcTicks, fmt, 0, 1)
+        return format_datetime(self._ticks, fmt, self._offset, 0)
+
+    def __sub__(self, other: Any) -> Any:
+        if isinstance(other, DateTimeOffset):
+            return TimeSpan(self.UtcTicks - other.UtcTicks)
+        if isinstance(other, TimeSpan):
+            return self._add(-other.Ticks)
+        return NotImplemented
+
+    def __add__(self, other: Any) -> Any:
+        return self._add(other.Ticks) if isinstance(other, TimeSpan) else NotImplemented
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, DateTimeOffset) and self.UtcTicks == other.UtcTicks
+
+    def __lt__(self, other: DateTimeOffset) -> bool:
+        return self.UtcTicks < other.UtcTicks
+
+    def __gt__(self, other: DateTimeOffset) -> bool:
+        return self.UtcTicks > other.UtcTicks
+
+    def __le__(self, other: DateTimeOffset) -> bool:
+        return self.UtcTicks <= other.UtcTicks
+
+    def __ge__(self, other: DateTimeOffset) -> bool:
+        return self.UtcTicks >= other.UtcTicks
+
+    def __hash__(self) -> int:
+        return hash(self.UtcTicks)
+
+
+class _DateTimeOffsetStatics:
+    @property
+    def UtcNow(self) -> DateTimeOffset:
+        return DateTimeOffset.of(_now_ticks(), 0)
+
+    @property
+    def Now(self) -> DateTimeOffset:
+        return DateTimeOffset.of(_now_ticks(), 0)
+
+    MinValue = DateTimeOffset.of(0, 0)
+    MaxValue = DateTimeOffset.of(MAX_TICKS, 0)
+    UnixEpoch = DateTimeOffset.of(UNIX_EPOCH, 0)
+    FromUnixTimeSeconds = staticmethod(lambda s: DateTimeOffset.of(UNIX_EPOCH + int(s) * TICKS_PER_SECOND, 0))
+    FromUnixTimeMilliseconds = staticmethod(lambda ms: DateTimeOffset.of(UNIX_EPOCH + int(ms) * TICKS_PER_MS, 0))
+
+    @staticmethod
+    def Parse(s: Any, *rest: Any) -> DateTimeOffset:
+        ticks, offset = parse_datetime(s)
+        return DateTimeOffset.of(ticks, offset or 0)
+
+
+def _to_offset(v: Any) -> DateTimeOffset:
+    if isinstance(v, DateTimeOffset):
+        return v
+    if isinstance(v, DateTime):
+        return DateTimeOffset(v)
+    raise invalid_cast(type_name(v), "System.DateTimeOffset")
+
+
+def _to_datetime(v: Any) -> DateTime:
+    if isinstance(v, DateTime):
+        return v
+    conv = getattr(v, "__dotnet_convert__", None)
+    if conv is not None:
+        return conv("DateTime")  # type: ignore[no-any-return]
+    raise invalid_cast(type_name(v), "System.DateTime")
+
+
+def _to_timespan(v: Any) -> TimeSpan:
+    if isinstance(v, TimeSpan):
+        return v
+    raise invalid_cast(type_name(v), "System.TimeSpan")
+
+
+define_type(DotNetType("TimeSpan", "System.TimeSpan", (TimeSpan,), _TimeSpanStatics, TimeSpan, _to_timespan))
+define_type(DotNetType("DateTime", "System.DateTime", (DateTime,), _DateTimeStatics(), DateTime, _to_datetime))
+define_type(DotNetType("DateTimeOffset", "System.DateTimeOffset", (DateTimeOffset,), _DateTimeOffsetStatics(),
+                       DateTimeOffset, _to_offset))  # fmt: skip
