@@ -155,3 +155,18 @@ def test_division_by_zero_fails_when_rendered() -> None:
     template = compile_template("{{ body.n | DividedBy: 0 }}")
     with pytest.raises(LiquidError):
         template.render({"body": BODY})
+
+
+def test_a_missing_key_of_a_gateway_dictionary_is_nil() -> None:
+    class Headers:
+        def __getitem__(self, name: str) -> list[str]:
+            raise RuntimeError(f"The given key '{name}' was not present in the dictionary.")
+
+    assert render("[{{ h.Missing }}]{% if h.Missing == nil %}nil{% endif %}", h=Headers()) == "[]nil"
+
+
+def test_a_filter_failing_on_its_input_is_a_liquid_error() -> None:
+    template = compile_template("{{ body.tags | Sort | Join: ',' }}")  # None and strings do not sort together
+    with pytest.raises(LiquidError) as err:
+        template.render({"body": BODY})
+    assert "TypeError" in str(err.value)

@@ -141,15 +141,19 @@ def member(value: Any, key: Any) -> Any:
             index = int(key)
             return value[index] if -len(value) <= index < len(value) else None
         return None
+    # Gateway objects raise .NET-like errors for a missing key; Liquid reads those as nil.
     if isinstance(key, str) and not key.startswith("_"):
-        found = getattr(value, key, _MISSING)
-        if found is not _MISSING:
-            return found() if callable(found) and key in ("ToString", "ToUri") else found
+        try:
+            found = getattr(value, key, _MISSING)
+            if found is not _MISSING:
+                return found() if callable(found) and key in ("ToString", "ToUri") else found
+        except Exception:
+            return None
     getitem = getattr(value, "__getitem__", None)
     if getitem is not None:
         try:
             return getitem(key)
-        except (KeyError, IndexError, TypeError):
+        except Exception:
             return None
     return None
 
@@ -339,7 +343,12 @@ class Template:
 
     def render(self, variables: dict[str, Any]) -> str:
         out: list[str] = []
-        self.root(_Scope(dict(variables)), out)
+        try:
+            self.root(_Scope(dict(variables)), out)
+        except LiquidError:
+            raise
+        except Exception as exc:  # a filter given values it cannot take (Sort of mixed types...)
+            raise LiquidError(f"{type(exc).__name__}: {exc}") from exc
         return "".join(out)
 
 
