@@ -380,3 +380,21 @@ def test_key_from_an_expression_is_evaluated_per_request(gw: Gateway) -> None:
     _, error = gw.run(SPEC, cfg, wrong)
     assert error is not None and error.reason == "TokenSignatureInvalid"
     assert not cfg.cache.entries
+
+
+def test_unsigned_tokens_only_when_signatures_are_not_required() -> None:
+    import asyncio
+    import json
+    import time
+
+    from tests.gateway.policies._security_doubles import State, run_policy
+
+    from keyless.platform.ids import b64url
+
+    cfg = validate_jwt.compile_policy(xml('<validate-jwt header-name="X-Token" require-signed-tokens="false"/>'), Ctx())
+    claims = b64url(json.dumps({"exp": int(time.time()) + 60}).encode())
+    unsigned = f"{b64url(json.dumps({'alg': 'none'}).encode())}.{claims}."
+    assert asyncio.run(run_policy(SPEC, cfg, State(headers=[("X-Token", unsigned)]))) == (None, None)
+    signed = f"{b64url(json.dumps({'alg': 'RS256', 'kid': 'k'}).encode())}.{claims}.c2ln"
+    _, error = asyncio.run(run_policy(SPEC, cfg, State(headers=[("X-Token", signed)])))
+    assert error is not None and error.reason == "TokenSignatureKeyNotFound"

@@ -321,6 +321,8 @@ def openid_cache(services: Any) -> OpenIdCache:
 
 async def metadata(urls: list[str], state: RequestState, kid: str | None = None) -> list[OpenIdMetadata]:
     """The openid-config documents (cached); a kid none of them has forces a refresh (at most every 5 min)."""
+    if not urls:
+        return []
     services = state.services
     cache = openid_cache(services)
     try:
@@ -446,8 +448,8 @@ def compile_policy(element: Element, ctx: CompileContext) -> Config:
             raise ctx.error(config, "<openid-config> needs a 'url'.", attribute="url")
         urls.append(ctx.value(config, config.attrs["url"], attribute="url"))
     keys = compile_keys(element.child("issuer-signing-keys"), ctx)
-    if not urls and not keys:
-        # APIM refuses a document that gives no way to get keys (IDX10500 would fail every request).
+    if not urls and not keys and element.attrs.get("require-signed-tokens", "true").strip().lower() != "false":
+        # Without keys every signed token fails (IDX10500): refused when written, not on each request.
         raise ctx.error(element, "validate-jwt needs <openid-config> or <issuer-signing-keys> to verify signatures.")
     assert values["failed-validation-httpcode"] is not None
     assert values["require-expiration-time"] is not None
