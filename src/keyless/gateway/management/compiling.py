@@ -17,6 +17,8 @@ class Compiled:
 
     fragments: dict[str, Any] = field(default_factory=dict)  # fragment id (name) -> CompiledFragment
     documents: dict[str, Any] = field(default_factory=dict)  # policy resource id -> CompiledDocument
+    sources: dict[str, str] = field(default_factory=dict)  # resource id -> the text compiled
+    named_values: dict[str, str] = field(default_factory=dict)  # the named values they were compiled with
 
 
 def policy_message(exc: Exception) -> str:
@@ -48,9 +50,14 @@ def _refusal(exc: Exception, resource_id: str, written_id: str | None) -> ArmErr
     )
 
 
-def compile_service(config: ServiceConfig, written_id: str | None = None) -> Compiled:
-    """Every fragment, then every policy document; the first refusal raises (nothing is swapped then)."""
-    out = Compiled()
+def compile_service(config: ServiceConfig, written_id: str | None = None, previous: Compiled | None = None) -> Compiled:
+    """Every fragment, then every policy document; the first refusal raises (nothing is swapped then).
+
+    With `previous` (the service's last compilation), a document or fragment whose text, named values and
+    included fragments are unchanged is reused, so a write costs one compile, not one per document.
+    """
+    named_values = config.named_values()
+    out = Compiled(named_values=named_values)
     if not config.of(FRAGMENTS) and not config.policies():
         return out
     try:
@@ -59,19 +66,36 @@ def compile_service(config: ServiceConfig, written_id: str | None = None) -> Com
         raise ArmError(
             501, "NotImplemented", "keyless's policy compiler (keyless.gateway.compiler) is not available."
         ) from exc
-    named_values = config.named_values()
+    reusable = previous if previous is not None and previous.named_values == named_values else None
+    changed: set[str] = set()
     for fragment in config.of(FRAGMENTS):
+        key, raw, name = fragment["id"].lower(), fragment["properties"]["value"], fragment["name"]
+        out.sources[key] = raw
+        old = reusable.fragments.get(name) if reusable else None
+        if old is not None and reusable is not None and reusable.sources.get(key) == raw:
+            out.fragments[name] = old
+            continue
+        changed.add(name)
         try:
-            out.fragments[fragment["name"]] = compile_fragment(
-                fragment["properties"]["value"], named_values=named_values
-            )
+            out.fragments[name] = compile_fragment(raw, named_values=named_values)
         except ValidationError as exc:
             raise _refusal(exc, fragment["id"], written_id) from exc
+    if reusable is not None:
+        changed |= set(reusable.fragments) - set(out.fragments)
     for policy, scope in config.policies():
+        key, raw = policy["id"].lower(), policy["properties"]["value"]
+        out.sources[key] = raw
+        old_doc = reusable.documents.get(key) if reusable else None
+        if (
+            old_doc is not None
+            and reusable is not None
+            and reusable.sources.get(key) == raw
+            and not old_doc.fragments & changed
+        ):
+            out.documents[key] = old_doc
+            continue
         try:
-            out.documents[policy["id"].lower()] = compile_document(
-                policy["properties"]["value"], scope=scope, named_values=named_values, fragments=out.fragments
-            )
+            out.documents[key] = compile_document(raw, scope=scope, named_values=named_values, fragments=out.fragments)
         except ValidationError as exc:
             raise _refusal(exc, policy["id"], written_id) from exc
     return out

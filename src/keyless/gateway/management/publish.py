@@ -93,7 +93,7 @@ class Catalog:
 
     def _commit(self, sid: str, model: dict[str, dict[str, Any]], written_id: str | None) -> Compiled:
         config = ServiceConfig.from_model(sid, model)
-        compiled = compile_service(config, written_id)
+        compiled = compile_service(config, written_id, self._compiled.get(sid.lower()))
         publish_snapshot(self.services, config, compiled)
         self._models[sid.lower()] = model
         self._compiled[sid.lower()] = compiled
