@@ -33,6 +33,9 @@ ACTIVITY_500 = re.compile(
 )
 
 
+BIG = bytes(range(256)) * 4096
+
+
 class Echo:
     """A backend that answers with what it received (and counts calls)."""
 
@@ -40,8 +43,17 @@ class Echo:
         self.calls = 0
         self.url = ""
 
-    async def handle(self, request: web.Request) -> web.Response:
+    async def handle(self, request: web.Request) -> web.StreamResponse:
         self.calls += 1
+        if request.path.endswith("/big"):  # 1 MiB with a Content-Length
+            return web.Response(body=BIG, headers={"X-Backend": "big"})
+        if request.path.endswith("/chunked"):  # no Content-Length: chunked on the wire
+            stream = web.StreamResponse(headers={"X-Backend": "chunked"})
+            await stream.prepare(request)
+            for i in range(0, len(BIG), 100_000):
+                await stream.write(BIG[i : i + 100_000])
+            await stream.write_eof()
+            return stream
         body = await request.read()
         doc = {
             "method": request.method,
@@ -421,6 +433,20 @@ async def test_port_is_reused_after_restart(echo: Echo, tmp_path: Any) -> None:
         assert await second.start("svc", config(echo.url)) == port
     finally:
         await second.close()
+
+
+@pytest.mark.parametrize(
+    "outbound", ["<base/>", '<set-header name="X-Seen" exists-action="override"><value>1</value></set-header>']
+)
+@pytest.mark.parametrize("path", ["/orders/files/big", "/orders/files/chunked"])
+async def test_large_bodies_pass_through_whole(echo: Echo, gateway: Any, outbound: str, path: str) -> None:
+    """Without outbound policies the body streams; with one it is buffered first. Both arrive intact."""
+    policy = f"<policies><inbound><base/></inbound><backend><base/></backend><outbound>{outbound}</outbound></policies>"
+    g = await gateway(config(echo.url, {("api", "orders"): policy}))
+    for _ in range(2):  # the pooled connection is reusable afterwards
+        status, headers, body, _ = await g.call("GET", path, key="k-all")
+        assert status == 200 and body == BIG
+        assert ("X-Seen" in headers) == ("X-Seen" in outbound)
 
 
 # ----------------------------------------------------------------------------------------------- trace

@@ -92,9 +92,27 @@ class GatewayService:
             response = gateway_error(500, "Internal server error", "Internal Server Error")
         out = [(k.encode("latin-1"), v.encode("latin-1")) for k, v in response.headers.items()]
         out = [(k, v) for k, v in out if k.lower() not in _SKIP_OUT]
+        if response.stream is not None:
+            await self._stream(response, out, send)
+            return
         out.append((b"content-length", str(len(response.body)).encode()))
         await send({"type": "http.response.start", "status": response.status, "headers": out})
         await send({"type": "http.response.body", "body": response.body})
+
+    @staticmethod
+    async def _stream(response: GatewayResponse, out: list[tuple[bytes, bytes]], send: Any) -> None:
+        """Copy a backend body the pipeline did not need straight to the client."""
+        upstream = response.stream
+        length = response.headers.get("Content-Length")
+        if length is not None:
+            out.append((b"content-length", length.encode("latin-1")))
+        try:
+            await send({"type": "http.response.start", "status": response.status, "headers": out})
+            async for chunk in upstream.content.iter_chunked(64 * 1024):
+                await send({"type": "http.response.body", "body": chunk, "more_body": True})
+            await send({"type": "http.response.body", "body": b""})
+        finally:
+            upstream.release()
 
     async def handle(
         self,
@@ -145,6 +163,7 @@ class GatewayService:
         state.subscription_key = access.key
         state.product = access.product
         plan = snap.plan(api, operation, access.product)
+        state.stream_ok = not plan.outbound
         if trace is not None:
             self._inspect(trace, state, key)
         response = await execute(plan, state)

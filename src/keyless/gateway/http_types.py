@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
+from typing import Any
 from urllib.parse import parse_qsl, quote, urlencode, urlsplit
 
 
@@ -120,3 +121,6 @@ class GatewayResponse:
     headers: Headers = field(default_factory=Headers)
     body: bytes = b""
     reason: str = ""
+    # A backend body not read yet (aiohttp ClientResponse): forward-request streams it to the client when no
+    # outbound policy can need it; `body` is then empty and only the listener reads the stream.
+    stream: Any = None

@@ -33,6 +33,7 @@ HOP_BY_HOP = frozenset(
         "content-length",
     }
 )
+STREAM_ABOVE = 256 * 1024  # smaller bodies are read at once: one await, no chunk loop
 RESPONSE_DROP = frozenset({"connection", "keep-alive", "proxy-connection", "transfer-encoding", "trailer", "upgrade"})
 
 
@@ -83,9 +84,14 @@ class BackendPool:
         *,
         seconds: float = 300,
         follow_redirects: bool = False,
+        stream: bool = False,
         source: str = "forward-request",
     ) -> GatewayResponse:
-        """Send `state.request` to its URL and return the backend's response (body read in full)."""
+        """Send `state.request` to its URL and return the backend's response.
+
+        The body is read in full unless `stream` is set and it is large or of unknown length; then the response
+        carries the open `stream` and the listener copies it to the client.
+        """
         request = state.request
         headers = [(n, v) for n, v in request.headers.items() if n.lower() not in HOP_BY_HOP]
         forwarded = request.headers.get("X-Forwarded-For")
@@ -96,16 +102,18 @@ class BackendPool:
         url = self.target(str(request.url))
         try:
             async with asyncio.timeout(seconds):
-                async with self.session.request(
-                    request.method,
-                    url,
-                    headers=headers,
-                    data=request.body or None,
-                    allow_redirects=follow_redirects,
-                ) as upstream:
+                upstream = await self.session.request(
+                    request.method, url, headers=headers, data=request.body or None, allow_redirects=follow_redirects
+                )
+                out = Headers((k, v) for k, v in upstream.headers.items() if k.lower() not in RESPONSE_DROP)
+                length = upstream.content_length
+                if stream and (length is None or length > STREAM_ABOVE):
+                    return GatewayResponse(upstream.status, out, b"", upstream.reason or "", stream=upstream)
+                try:
                     body = await upstream.read()
-                    out = Headers((k, v) for k, v in upstream.headers.items() if k.lower() not in RESPONSE_DROP)
-                    return GatewayResponse(upstream.status, out, body, upstream.reason or "")
+                finally:
+                    upstream.release()
+                return GatewayResponse(upstream.status, out, body, upstream.reason or "")
         except TimeoutError:
             raise PolicyError(source, "Timeout", "Request to the backend service timed out") from None
         except (aiohttp.ClientError, OSError) as exc:

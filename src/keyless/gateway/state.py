@@ -64,6 +64,7 @@ class RequestState:
         "snapshot",
         "started",
         "step",
+        "stream_ok",
         "subscription",
         "subscription_key",
         "timestamp",
@@ -96,6 +97,7 @@ class RequestState:
         self.matched_parameters: dict[str, str] = {}
         self.backend: str | None = None  # base URL or backend id chosen by set-backend-service
         self.last_error: LastError | None = None
+        self.stream_ok = False  # no outbound policy: forward-request may stream a large backend body through
         self.step: Any = None  # the compiled step running now (for LastError.Scope/Section/Path/PolicyId)
         self.trace_log = trace_log
         self.tracing = trace_log is not None

@@ -72,12 +72,19 @@ async def run(cfg: Config, state: Any) -> None:
         "request-forwarder",
         {"message": f"Request is being forwarded to the backend service. Timeout set to {seconds:g} seconds"},
     )
+    previous = state.response
+    if previous is not None and previous.stream is not None:  # a retried forward drops the unread body
+        previous.stream.release()
+    fail_on_error = _flag(cfg.fail_on_error, state)
     response = await state.services.backends.forward(
-        state, seconds=seconds, follow_redirects=_flag(cfg.follow_redirects, state)
+        state,
+        seconds=seconds,
+        follow_redirects=_flag(cfg.follow_redirects, state),
+        stream=state.stream_ok and not fail_on_error,
     )
     state.response = response
     state.trace("forward-request", {"response": {"status": {"code": response.status, "reason": response.reason}}})
-    if response.status >= 400 and _flag(cfg.fail_on_error, state):
+    if response.status >= 400 and fail_on_error:
         # [INF] reason name: the docs say only that 4xx/5xx then enter on-error
         raise PolicyError(NAME, "BackendError", f"The backend service responded with status code {response.status}")
 
