@@ -187,3 +187,23 @@ async def test_quota_by_key_condition_counts_after_response_and_once_per_request
     await ok.finish(GatewayResponse(200))
     _, error = await run_policy(QK, cfg, State(services=svc))
     assert error is not None and error.reason == "QuotaExceeded"
+
+
+async def test_quota_by_key_constant_condition_counts_at_once() -> None:
+    svc = services(Clock())
+    cfg = QK.compile(
+        el("quota-by-key", {"calls": "1", "renewal-period": "0", "counter-key": "k", "increment-condition": "true"}),
+        Ctx(),
+    )
+
+    class NoHooks(State):
+        on_response = None
+
+    assert (await run_policy(QK, cfg, NoHooks(services=svc)))[1] is None
+    assert (await run_policy(QK, cfg, NoHooks(services=svc)))[1] is not None
+    never = QK.compile(
+        el("quota-by-key", {"calls": "1", "renewal-period": "0", "counter-key": "n", "increment-condition": "false"}),
+        Ctx(),
+    )
+    for _ in range(3):
+        assert (await run_policy(QK, never, NoHooks(services=svc)))[1] is None

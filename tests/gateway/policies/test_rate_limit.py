@@ -247,3 +247,29 @@ async def test_services_count_apart_and_missing_response_hooks_fail_loudly() -> 
     headers = compile_rl({"calls": "5", "renewal-period": "60", "total-calls-header-name": "X-Total"})
     _, error = await run_policy(RL, headers, NoHooks(services=svc))
     assert (error.source, error.reason) == ("rate-limit", "NotSupported")
+
+
+async def test_constant_increment_settings_count_at_once_and_expressions_defer() -> None:
+    svc = services(Clock())
+
+    class NoHooks(State):
+        on_response = None  # constants must not need the end of the pipeline
+
+    always = compile_rlk(calls="1", renewal_period="60", counter_key="k1", increment_condition="true")
+    assert (await run_policy(RLK, always, NoHooks(services=svc)))[1] is None
+    assert (await run_policy(RLK, always, NoHooks(services=svc)))[1] is not None
+    never = compile_rlk(calls="1", renewal_period="60", counter_key="k2", increment_condition="false")
+    for _ in range(3):
+        assert (await run_policy(RLK, never, NoHooks(services=svc)))[1] is None
+    ctx = Ctx({"@(2)": lambda s: s.variables.get("weight", 2)})
+    weighted = RLK.compile(
+        el("rate-limit-by-key", {"calls": "3", "renewal-period": "60", "counter-key": "k3", "increment-count": "@(2)"}),
+        ctx,
+    )
+    first = State(services=svc)
+    assert (await run_policy(RLK, weighted, first))[1] is None
+    assert (await run_policy(RLK, weighted, State(services=svc)))[1] is None  # nothing counted before the end
+    first.variables["weight"] = 3  # evaluated at the end of the pipeline, not before
+    await first.finish(GatewayResponse(200))
+    _, error = await run_policy(RLK, weighted, State(services=svc))
+    assert error is not None and error.reason == "RateLimitExceeded"

@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 from keyless.gateway.element import Element
 from keyless.gateway.http_types import GatewayResponse
 from keyless.gateway.policies.quota import Quota, compile_amounts, enforce, message_kilobytes
-from keyless.gateway.policies.rate_limit_by_key import counter_id
+from keyless.gateway.policies.rate_limit_by_key import counter_id, deferred
 from keyless.gateway.policy import CompileContext, PolicySpec, RequestState, Stop, Value
 from keyless.gateway.throttling import (
     after_response,
@@ -100,20 +100,26 @@ async def run(cfg: Config, state: RequestState) -> Stop | None:
     if key in entry[1]:
         return None
     entry[1].add(key)
-    count = 1 if cfg.increment_count is None else to_int(NAME, "increment-count", cfg.increment_count.get(state), 0)
     counters = state.services.counters
-    quota, condition = cfg.quota, cfg.increment_condition
-    if condition is None:
-        await counters.quota_add(applied[0][0], quota.period, cfg.start, count, 0.0)
-        if quota.kilobytes is None:
+    quota, cell = cfg.quota, applied[0][0]
+    condition, count_value = cfg.increment_condition, cfg.increment_count
+    later = deferred(condition, count_value)
+    if not later:
+        counted = condition is None or to_bool(NAME, "increment-condition", condition.get(state))
+        if counted:
+            count = 1 if count_value is None else to_int(NAME, "increment-count", count_value.get(state), 0)
+            await counters.quota_add(cell, quota.period, cfg.start, count, 0.0)
+        if quota.kilobytes is None or not counted:
             return None
 
     async def count_after_response(response: GatewayResponse) -> None:
-        if condition is not None and not to_bool(NAME, "increment-condition", condition.get(state)):
-            return
-        calls = count if condition is not None else 0
+        calls = 0
+        if later:
+            if condition is not None and not to_bool(NAME, "increment-condition", condition.get(state)):
+                return
+            calls = 1 if count_value is None else to_int(NAME, "increment-count", count_value.get(state), 0)
         kilobytes = message_kilobytes(state, response) if quota.kilobytes is not None else 0.0
-        await counters.quota_add(applied[0][0], quota.period, cfg.start, calls, kilobytes)
+        await counters.quota_add(cell, quota.period, cfg.start, calls, kilobytes)
 
     after_response(state, NAME, count_after_response)
     return None

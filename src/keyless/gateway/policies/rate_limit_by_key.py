@@ -60,29 +60,43 @@ def counter_id(state: RequestState, policy: str, key: object) -> str:
     return service_key(state, policy, digest)
 
 
+def deferred(cfg_condition: Value | None, cfg_count: Value | None) -> bool:
+    """An expression in increment-condition or increment-count defers evaluation and counting to the end of
+    the outbound pipeline (where it can see the response); constants count at once."""
+    return any(v is not None and not v.is_constant for v in (cfg_condition, cfg_count))
+
+
 async def run(cfg: Config, state: RequestState) -> Stop | None:
     calls = to_int(NAME, "calls", cfg.calls.get(state), minimum=0)
     period = to_int(NAME, "renewal-period", cfg.period.get(state), minimum=1, maximum=MAX_PERIOD)
-    count = 1 if cfg.increment_count is None else to_int(NAME, "increment-count", cfg.increment_count.get(state), 0)
     key = counter_id(state, NAME, cfg.counter_key.get(state))
     counters = state.services.counters
-    if cfg.increment_condition is None:
-        decision = await counters.rate_hit(key, calls, period, count)
+    condition, count_value = cfg.increment_condition, cfg.increment_count
+    if not deferred(condition, count_value):
+        count = 1 if count_value is None else to_int(NAME, "increment-count", count_value.get(state), 0)
+        counted = condition is None or to_bool(NAME, "increment-condition", condition.get(state))
+        decision = await (counters.rate_hit if counted else counters.rate_peek)(key, calls, period, count)
         if not decision.allowed:
             raise refuse(state, NAME, cfg.outputs, decision.retry_after, calls)
         report(state, NAME, cfg.outputs, decision.remaining, calls)
         return None
-    decision = await counters.rate_peek(key, calls, period, max(count, 1))
+    expected = (
+        1
+        if count_value is None or not count_value.is_constant
+        else to_int(NAME, "increment-count", count_value.get(state), 0)
+    )
+    decision = await counters.rate_peek(key, calls, period, expected)
     if not decision.allowed:
         raise refuse(state, NAME, cfg.outputs, decision.retry_after, calls)
-    condition = cfg.increment_condition
 
     async def count_after_response(response: GatewayResponse) -> None:
-        if to_bool(NAME, "increment-condition", condition.get(state)):
-            await counters.rate_add(key, period, count)
+        if condition is not None and not to_bool(NAME, "increment-condition", condition.get(state)):
+            return
+        count = 1 if count_value is None else to_int(NAME, "increment-count", count_value.get(state), 0)
+        await counters.rate_add(key, period, count)
 
     after_response(state, NAME, count_after_response)
-    report(state, NAME, cfg.outputs, max(0, decision.remaining - count), calls)
+    report(state, NAME, cfg.outputs, max(0, decision.remaining - expected), calls)
     return None
 
 
