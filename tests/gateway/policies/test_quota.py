@@ -10,7 +10,7 @@ from types import SimpleNamespace
 
 import pytest
 
-from keyless.gateway.http_types import GatewayResponse
+from keyless.gateway.http_types import GatewayResponse, Headers
 from keyless.gateway.policies import quota, quota_by_key
 
 sys.path.insert(0, str(Path(__file__).parent))
@@ -123,6 +123,17 @@ async def test_bandwidth_quota_counts_bodies_after_the_response() -> None:
     refused = State(services=svc)
     _, error = await run_policy(Q, cfg, refused)
     assert error.message == "Out of bandwidth quota." and "Retry-After" not in refused.response.headers
+
+
+async def test_bandwidth_of_a_streamed_response_is_its_declared_length() -> None:
+    svc = services(Clock(0.0))
+    cfg = Q.compile(el("quota", {"bandwidth": "1", "renewal-period": "0"}), Ctx(scope="product"))
+    first = State(services=svc)
+    await run_policy(Q, cfg, first)
+    streamed = GatewayResponse(200, Headers([("Content-Length", "1024")]))
+    streamed.stream = object()
+    await first.finish(streamed)
+    assert (await run_policy(Q, cfg, State(services=svc)))[1] is not None
 
 
 async def test_quota_needs_a_subscription_and_keeps_subscriptions_apart() -> None:

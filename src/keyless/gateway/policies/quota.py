@@ -141,6 +141,10 @@ def message_kilobytes(state: RequestState, response: GatewayResponse | None) -> 
     size = len(state.request.body or b"")
     if response is not None:
         size += len(response.body or b"")
+        if not response.body and getattr(response, "stream", None) is not None:
+            # a body streamed to the client unread: its declared length (chunked bodies are not counted)
+            length = response.headers.get("Content-Length") or ""
+            size += int(length) if length.isdigit() else 0
     return size / 1024
 
 
