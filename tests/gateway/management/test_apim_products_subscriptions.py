@@ -43,6 +43,11 @@ def test_products_and_their_apis(keyless: Keyless, apim: ApiManagementClient, se
     assert linked.status_code == 201 and linked.json()["properties"]["path"] == "catalog"
     assert linked.json()["type"] == "Microsoft.ApiManagement/service/products/apis"
     assert [a.name for a in apim.product_api.list_by_product(rg, service, "gold")] == [api]
+    # the link answers with the API as it is now
+    apim.api.begin_create_or_update(
+        rg, service, api, ApiCreateOrUpdateParameter(display_name="Renamed", path="catalog")
+    ).result()
+    assert [a.display_name for a in apim.product_api.list_by_product(rg, service, "gold")] == ["Renamed"]
     r = keyless.arm("PUT", f"{service_path(keyless, service)}/products/gold/apis/no-such-api", API, json={})
     assert r.status_code == 404
     apim.product_api.delete(rg, service, "gold", api)

@@ -174,12 +174,12 @@ def resource_type(catalog: Catalog) -> ResourceType:
             "termsOfServiceUrl": props.get("termsOfServiceUrl"),
         }
         stored = {"properties": {k: v for k, v in stored_props.items() if v is not None}}
-        if imported is not None:
-            await _write_operations(ctx, imported, stored)
+        await _write_related(ctx, imported, stored)
         return stored
 
-    async def _write_operations(ctx: PutContext, imported: openapi.ImportedApi, stored: dict[str, Any]) -> None:
-        """The import replaces the API's operations (policies of the ones kept stay with them)."""
+    async def _write_related(ctx: PutContext, imported: openapi.ImportedApi | None, stored: dict[str, Any]) -> None:
+        """An import replaces the API's operations (policies of the ones kept stay with them); the product links,
+        which answer with the API's contract, follow the new one."""
         assert ctx.path.resource_group is not None
         bodies = [
             {
@@ -188,19 +188,29 @@ def resource_type(catalog: Catalog) -> ResourceType:
                 "type": OPERATION_TYPE,
                 "properties": operation_properties(op["properties"]),
             }
-            for op in imported.operations
+            for op in (imported.operations if imported else [])
         ]
-        kept = {b["id"].lower() for b in bodies}
-        existing = await resources.children(ctx.resource_id, OPERATION_TYPE)
-        removed = [e["id"] for e in existing if e["id"].lower() not in kept]
+        removed: list[str] = []
+        if imported is not None:
+            kept = {b["id"].lower() for b in bodies}
+            existing = await resources.children(ctx.resource_id, OPERATION_TYPE)
+            removed = [e["id"] for e in existing if e["id"].lower() not in kept]
         name = ctx.existing["name"] if ctx.existing else ctx.path.name
+        config = await catalog.config(service_id(ctx.resource_id))
+        bodies += [
+            {**link, "properties": dict(stored["properties"])}
+            for link in config.of(PRODUCT_APIS)
+            if link["name"].lower() == str(name).lower()
+        ]
+        if not bodies and not removed:
+            return
         api_body = {"id": ctx.resource_id, "name": name, "type": TYPE, **stored}
         await catalog.stage_put(api_body, also=bodies, removed=removed)
         group = resource_group_id(ctx.path.subscription, ctx.path.resource_group)
         for gone in removed:
             await resources.delete_tree(gone)
         for body in bodies:
-            await resources.put(body["id"], ctx.resource_id, OPERATION_TYPE, body, group)
+            await resources.put(body["id"], body["id"].rsplit("/", 2)[0], body["type"], body, group)
 
     async def related(body: dict[str, Any]) -> list[str]:
         """The API leaves every product it was in."""
