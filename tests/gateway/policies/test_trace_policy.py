@@ -16,6 +16,7 @@ SPEC = trace.SPEC
         ("<trace><message>m</message></trace>", "required attribute 'source'"),
         ('<trace source="s" />', "exactly one 'message'"),
         ('<trace source="s"><message>a</message><message>b</message></trace>', "exactly one 'message'"),
+        ('<trace source="s">text<message>b</message></trace>', "exactly one 'message'"),
         ('<trace source="s" severity="debug"><message>m</message></trace>', "invalid value 'debug'"),
         ('<trace source="@(x)"><message>m</message></trace>', "not allowed in the 'source'"),
         ('<trace source="s"><message>m</message><metadata name="a" /></trace>', "required attribute 'value'"),
@@ -32,6 +33,13 @@ async def test_message_alone_is_the_entry_data() -> None:
     st = state()
     await run(SPEC, '<trace source="My API"><message>Request received</message></trace>', st)
     assert st.traces == [("My API", "Request received")]
+
+
+async def test_the_older_form_with_the_message_as_text() -> None:
+    # as in the corpus snippet "Log errors to Stackify"
+    st = state("on-error")
+    await run(SPEC, '<trace source="OnError">\n      On Error\n    </trace>', st)
+    assert st.traces == [("OnError", "On Error")]
 
 
 async def test_metadata_and_severity_travel_with_the_message() -> None:

@@ -21,9 +21,9 @@ SEPARATE = frozenset(
         "Date", "Expires", "If-Modified-Since", "If-Unmodified-Since", "Last-Modified", "Retry-After",  # dates
     )
 )  # fmt: skip
-# The gateway owns these; APIM does not let a policy modify or delete them.
+# APIM's gateway owns these: a policy cannot modify or delete them (the set-header doc's limitations). The
+# policy is accepted and leaves them as they are, as Azure does; the request trace says so.
 UNTOUCHABLE = frozenset({"connection", "content-length", "keep-alive", "transfer-encoding"})
-# APIM cannot remove the Server header.
 UNDELETABLE = frozenset({"server"})
 
 
@@ -40,8 +40,8 @@ def compile(element: Element, ctx: CompileContext) -> Config:
     t.check_no_text(element, ctx)
     raw_name = t.required(element, ctx, "name")
     action = t.choice(element, ctx, "exists-action", EXISTS_ACTIONS, "override")
-    if not t.is_expression(raw_name):
-        _check_name(raw_name, element.attrs.get("exists-action", "override"), lambda m: ctx.error(element, m, "name"))
+    if not t.is_expression(raw_name) and not raw_name.strip():
+        raise ctx.error(element, "The header name is empty.", "name")
     values = []
     for child in element.children:
         t.check_attributes(child, ctx, ())
@@ -50,14 +50,10 @@ def compile(element: Element, ctx: CompileContext) -> Config:
     return Config(ctx.value(element, raw_name, attribute="name"), action, tuple(values))
 
 
-def _check_name(name: str, action: str, fail: Any) -> None:
+def untouchable(name: str, action: str) -> bool:
+    """Whether APIM leaves this header alone for this action."""
     lowered = name.strip().lower()
-    if not lowered:
-        raise fail("The header name is empty.")
-    if lowered in UNTOUCHABLE:
-        raise fail(f"The '{name}' header cannot be modified or deleted by a policy.")
-    if lowered in UNDELETABLE and action == "delete":
-        raise fail(f"The '{name}' header cannot be removed by a policy.")
+    return lowered in UNTOUCHABLE or (lowered in UNDELETABLE and action == "delete")
 
 
 async def run(cfg: Config, state: Any) -> None:
@@ -68,11 +64,13 @@ def apply(cfg: Config, state: Any, headers: Headers) -> None:
     """Set the header on `headers` (return-response and send-request reuse this on their own messages)."""
     name = t.text_of(cfg.name.get(state))
     action = t.runtime_choice(cfg.action, state, NAME, "exists-action", EXISTS_ACTIONS)
-
-    def refuse(message: str) -> PolicyError:
-        return PolicyError(NAME, "InvalidHeader", message)
-
-    _check_name(name, action, refuse)
+    if not name.strip():
+        raise PolicyError(NAME, "InvalidHeader", "The header name is empty.")
+    if untouchable(name, action):
+        state.trace(
+            NAME, f"The '{name}' header is managed by the gateway; exists-action '{action}' leaves it as it is."
+        )
+        return
     if action == "delete":
         headers.remove(name)
         return

@@ -25,7 +25,6 @@ class Config:
 def compile(element: Element, ctx: CompileContext) -> Config:
     t.check_attributes(element, ctx, ("source", "severity"))
     t.check_children(element, ctx, ("message", "metadata"))
-    t.check_no_text(element, ctx)
     source = t.required(element, ctx, "source")
     if t.is_expression(source):
         raise ctx.error(element, "Policy expressions are not allowed in the 'source' attribute.", "source")
@@ -34,11 +33,15 @@ def compile(element: Element, ctx: CompileContext) -> Config:
         raise ctx.error(element, f"The 'severity' attribute has an invalid value '{severity}'; "
                         f"expected one of: {', '.join(SEVERITIES)}.", "severity")  # fmt: skip
     messages = element.all("message")
-    if len(messages) != 1:
+    if not messages and element.text:
+        # The older form: the message as the element's own text (`<trace source="x">On Error</trace>`).
+        text_message = ctx.value(element, element.text)
+    elif len(messages) != 1 or element.text:
         raise ctx.error(element, "The element 'trace' requires exactly one 'message' element.")
-    message = messages[0]
-    t.check_attributes(message, ctx, ())
-    t.check_children(message, ctx, ())
+    else:
+        t.check_attributes(messages[0], ctx, ())
+        t.check_children(messages[0], ctx, ())
+        text_message = ctx.value(messages[0], messages[0].text, default="")
     metadata = []
     for item in element.all("metadata"):
         t.check_attributes(item, ctx, ("name", "value"))
@@ -47,7 +50,7 @@ def compile(element: Element, ctx: CompileContext) -> Config:
         name = t.required(item, ctx, "name")
         value = t.required(item, ctx, "value")
         metadata.append((ctx.value(item, name, attribute="name"), ctx.value(item, value, attribute="value")))
-    return Config(source, severity, ctx.value(message, message.text, default=""), tuple(metadata))
+    return Config(source, severity, text_message, tuple(metadata))
 
 
 async def run(cfg: Config, state: Any) -> None:
