@@ -7,21 +7,18 @@ never touch `context` allocates none of them.
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Callable, Iterator
-from datetime import timedelta
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
+from keyless.csharp import ExpressionRuntimeError, generic, register_type
+from keyless.csharp.dotnet import DateTime, Guid, TimeSpan
+from keyless.csharp.dotnet.json import parse_array, parse_object, parse_token
 from keyless.gateway.http_types import GatewayResponse, Headers, Url
 
 if TYPE_CHECKING:
     from keyless.gateway.state import RequestState
-
-try:  # the expression engine lands separately; until then generic methods take their type args plainly
-    from keyless.csharp import generic
-except ImportError:  # pragma: no cover - only before keyless.csharp exists
-
-    def generic(fn: Callable[..., Any]) -> Callable[..., Any]:
-        return fn
 
 
 def _type_name(type_args: Any) -> str:
@@ -30,27 +27,22 @@ def _type_name(type_args: Any) -> str:
     return str(getattr(first, "name", first)) + "[]" * int(getattr(first, "rank", 0) or 0)
 
 
-def _fail(message: str) -> Exception:
-    try:
-        from keyless.csharp.errors import ExpressionRuntimeError
-    except ImportError:  # pragma: no cover - only before keyless.csharp exists
-        return RuntimeError(message)
-    return ExpressionRuntimeError(message)
+def _fail(message: str, type_name: str = "KeyNotFoundException") -> Exception:
+    return ExpressionRuntimeError(f"{type_name}: {message}", type_name)
+
+
+_JSON_PARSERS: dict[str, Callable[[str], Any]] = {"JObject": parse_object, "JArray": parse_array, "JToken": parse_token}
 
 
 def _json_value(text: str, type_name: str) -> Any:
-    """Parse `text` into the keyless.csharp JSON type named `type_name` (JObject, JArray, JToken)."""
-    try:
-        from keyless.csharp import dotnet
-    except ImportError as exc:  # pragma: no cover - only before keyless.csharp exists
-        raise _fail(f"{type_name} is not available") from exc
-    parse = getattr(getattr(dotnet, "JToken", None), "Parse", None)
-    if parse is None:
-        raise _fail(f"{type_name} is not available")
-    try:
-        return parse(text)
-    except Exception as exc:
-        raise _fail(f"Unexpected character encountered while parsing value: {exc}") from exc
+    """Parse `text` into the .NET JSON type named `type_name` (JObject, JArray, JToken)."""
+    return _JSON_PARSERS[type_name](text)
+
+
+def _ticks(moment: datetime) -> int:
+    """.NET ticks (100 ns since 0001-01-01) of a UTC datetime."""
+    seconds = moment.hour * 3600 + moment.minute * 60 + moment.second
+    return (moment.toordinal() - 1) * 864_000_000_000 + seconds * 10_000_000 + moment.microsecond * 10
 
 
 class IUrl:
@@ -245,7 +237,7 @@ class MessageBody:
             return raw
         if name in ("JObject", "JArray", "JToken"):
             return _json_value(raw.decode("utf-8", errors="replace"), name)
-        raise _fail(f"Body.As<{name}>() is not supported by keyless")
+        raise _fail(f"Body.As<{name}>() is not supported by keyless", "NotSupportedException")
 
     def AsFormUrlEncodedContent(self, preserveContent: bool = False) -> dict[str, list[str]]:
         from urllib.parse import parse_qs
@@ -361,7 +353,10 @@ class Variables:
         value = self._vars[name]
         expected = _PY_TYPES.get(_type_name(type_args))
         if expected is not None and value is not None and not isinstance(value, expected):
-            raise _fail(f"Unable to cast object of type '{type(value).__name__}' to type '{_type_name(type_args)}'.")
+            raise _fail(
+                f"Unable to cast object of type '{type(value).__name__}' to type '{_type_name(type_args)}'.",
+                "InvalidCastException",
+            )
         return value
 
     @property
@@ -432,23 +427,16 @@ class Context:
         return Variables(self._state.variables)
 
     @property
-    def RequestId(self) -> Any:
-        rid = self._state.request_id
-        try:
-            from keyless.csharp.dotnet import Guid
-        except ImportError:  # pragma: no cover - only before keyless.csharp exists
-            return rid
-        return Guid(rid) if callable(Guid) else rid
+    def RequestId(self) -> Guid:
+        return Guid.of(self._state.request_id)
 
     @property
-    def Timestamp(self) -> Any:
-        return self._state.timestamp
+    def Timestamp(self) -> DateTime:
+        return DateTime.of(_ticks(self._state.timestamp), 1)  # DateTimeKind.Utc
 
     @property
-    def Elapsed(self) -> timedelta:
-        import time
-
-        return timedelta(seconds=time.monotonic() - self._state.started)
+    def Elapsed(self) -> TimeSpan:
+        return TimeSpan(int((time.monotonic() - self._state.started) * 10_000_000))
 
     @property
     def Tracing(self) -> bool:
@@ -510,16 +498,13 @@ def json_text(value: Any) -> str:
 
 def register_types() -> None:
     """Make `(IResponse)x`, `(IRequest)x`, `(IMessageBody)x` and `(IUrl)x` casts work in expressions."""
-    try:
-        from keyless.csharp import register_type
-    except ImportError:  # pragma: no cover - only before keyless.csharp exists
-        return
     for name, cls in (
         ("IResponse", IResponse),
         ("IRequest", IRequest),
         ("IMessageBody", MessageBody),
         ("IUrl", IUrl),
-        ("IProxyError", LastErrorView),
+        ("ILastError", LastErrorView),
+        ("ProxyError", LastErrorView),
     ):
         register_type(name, cls)
 
