@@ -1,10 +1,13 @@
 """The value cache behind cache-lookup-value / cache-store-value / cache-remove-value: entries by key, each
-with its own duration. `ValueCaches` holds APIM's two caches: the built-in one and an optional external one.
+with its own duration. `ValueCaches` holds APIM's two caches: the built-in one (`InMemoryValueCache`) and an
+optional external one (`RedisValueCache`, for a scale-out deployment).
 """
 
 from __future__ import annotations
 
+import base64
 import copy
+import json
 import time
 from collections import OrderedDict
 from collections.abc import Callable
@@ -83,3 +86,52 @@ class ValueCaches:
         if caching_type == "external":
             return self.external
         return self.external if self.external is not None else self.internal  # prefer-external
+
+
+class RedisValueCache:
+    """APIM's external cache in a Redis-compatible server (`caching-type` external / prefer-external).
+
+    Values are stored as JSON with their type kept, so a string comes back a string and an int an int; a
+    value JSON cannot hold (an object of the expression model) is refused rather than stored half."""
+
+    def __init__(self, connection: Any, *, prefix: str = "keyless:cache:") -> None:
+        self._redis = connection  # counters_redis.RedisConnection: `await execute(*args)`
+        self._prefix = prefix
+
+    async def get(self, key: str) -> tuple[bool, Any]:
+        data = await self._redis.execute("GET", self._prefix + key)
+        if data is None:
+            return False, None
+        return True, _decode(json.loads(data))
+
+    async def set(self, key: str, value: Any, duration: float) -> None:
+        if duration <= 0:
+            await self.remove(key)
+            return
+        data = json.dumps(_encode(value), separators=(",", ":"))
+        await self._redis.execute("SET", self._prefix + key, data, "PX", max(1, round(duration * 1000)))
+
+    async def remove(self, key: str) -> None:
+        await self._redis.execute("DEL", self._prefix + key)
+
+
+def _encode(value: Any) -> Any:
+    if value is None or isinstance(value, (bool, int, float, str)):
+        return {"v": value}
+    if isinstance(value, bytes):
+        return {"b": base64.b64encode(value).decode()}
+    if isinstance(value, (list, tuple)):
+        return {"l": [_encode(v) for v in value]}
+    if isinstance(value, dict) and all(isinstance(k, str) for k in value):
+        return {"d": {k: _encode(v) for k, v in value.items()}}
+    raise TypeError(f"a value of type {type(value).__name__} cannot be stored in the external cache")
+
+
+def _decode(doc: Any) -> Any:
+    if "v" in doc:
+        return doc["v"]
+    if "b" in doc:
+        return base64.b64decode(doc["b"])
+    if "l" in doc:
+        return [_decode(v) for v in doc["l"]]
+    return {k: _decode(v) for k, v in doc["d"].items()}

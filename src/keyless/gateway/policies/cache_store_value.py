@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from keyless.gateway.element import Element
 from keyless.gateway.policies.cache_lookup_value import cache_for, compile_caching_type
-from keyless.gateway.policy import CompileContext, PolicySpec, RequestState, Stop, Value
+from keyless.gateway.policy import CompileContext, PolicyError, PolicySpec, RequestState, Stop, Value
 from keyless.gateway.throttling import check_attributes, check_children, int_value, required, service_key, to_int
 
 NAME = "cache-store-value"
@@ -36,7 +36,10 @@ async def run(cfg: Config, state: RequestState) -> Stop | None:
     key, value = service_key(state, cfg.key.get(state)), cfg.value.get(state)
     cache = cache_for(state, NAME, cfg.caching_type)
     if cache is not None and duration > 0:
-        await cache.set(key, value, duration)
+        try:
+            await cache.set(key, value, duration)
+        except TypeError as error:  # the external cache holds only what it can serialise
+            raise PolicyError(NAME, "ExpressionValueEvaluationFailure", str(error)) from None
     state.trace(NAME, {"message": "Value stored in cache." if cache and duration > 0 else "Nothing stored."})
     return None
 
