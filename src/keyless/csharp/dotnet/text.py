@@ -17,7 +17,7 @@ class Char(str):
 
 
 def format_double(x: float) -> str:
-    """`double.ToString()` as .NET Core 3.0+: the shortest round-trip digits, E notation past 1E+15 / below 1E-05."""
+    """`double.ToString()` as .NET Core 3.0+: the shortest round-trip digits, E notation from 1E+15 and from 1E-05 down."""
     if math.isnan(x):
         return "NaN"
     if math.isinf(x):
@@ -29,7 +29,7 @@ def format_double(x: float) -> str:
     assert isinstance(exp, int)
     e10 = len(digits) - 1 + exp
     s = "-" if sign else ""
-    if e10 >= 15 or e10 < -5:
+    if e10 >= 15 or e10 < -4:
         ds = "".join(map(str, digits))
         mant = ds[0] + ("." + ds[1:] if len(ds) > 1 else "")
         return f"{s}{mant}E{'+' if e10 >= 0 else '-'}{abs(e10):02d}"
