@@ -17,7 +17,6 @@ from keyless.gateway.policy import CompileContext, PolicyError, PolicySpec, Valu
 NAME = "set-body"
 TEMPLATES = ("liquid",)
 XSI_NIL = ("blank", "null")  # how a Liquid template sees an XML element marked xsi:nil="true": "" or nil
-XSI = "http://www.w3.org/2001/XMLSchema-instance"
 ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,7})?(Z|[+-]\d{2}:\d{2})?$")
 
 
@@ -58,8 +57,6 @@ def compile(element: Element, ctx: CompileContext) -> Config:
         except _liquid.LiquidError as exc:
             raise ctx.error(element, str(exc)) from None
         return Config(None, compiled, xsi_nil, parse_date)
-    if element.children and t.is_expression(element.text):
-        raise ctx.error(element, "A set-body expression cannot be mixed with XML content.")
     return Config(ctx.value(element, source, default=""), None, xsi_nil, parse_date)
 
 
