@@ -216,12 +216,10 @@ def field(record: Any, *names: str) -> Any:
 
 def backend_url(state: Any, backend_id: str) -> str | None:
     """The `url` of a backend entity of the service snapshot."""
-    for holder in (getattr(state, "snapshot", None), getattr(state, "service", None), state):
-        backends = field(holder, "backends")
-        if backends is not None:
-            record = backends.get(backend_id) if isinstance(backends, dict) else None
-            return field(record, "url") if record is not None else None
-    return None
+    backends = field(getattr(state, "snapshot", None), "backends")
+    record = backends.get(backend_id) if isinstance(backends, dict) else None
+    url = field(record, "url")
+    return str(url) if url else None
 
 
 def base_url(state: Any) -> Url | None:
