@@ -98,3 +98,27 @@ def test_deleting_a_service_removes_its_children(keyless: Keyless, apim: ApiMana
 def test_unknown_api_version_is_refused(keyless: Keyless, service: str) -> None:
     r = keyless.arm("GET", service_path(keyless, service), "2019-01-01")
     assert r.status_code == 400 and r.json()["error"]["code"] == "NoRegisteredProviderFound"
+
+
+def test_user_assigned_identity(keyless: Keyless, apim: ApiManagementClient) -> None:
+    rg = keyless.e["resource_group"]
+    uami = f"{keyless.rg_path}/providers/Microsoft.ManagedIdentity/userAssignedIdentities/apim-uami"
+    made = keyless.arm("PUT", uami, "2023-01-31", json={"location": "westeurope"}).json()
+    service = apim.api_management_service.begin_create_or_update(
+        rg,
+        "apim-uami-host",
+        ApiManagementServiceResource(
+            location="westeurope",
+            sku=ApiManagementServiceSkuProperties(name="Developer", capacity=1),
+            publisher_email="api@contoso.com",
+            publisher_name="Contoso",
+            identity=ApiManagementServiceIdentity(type="UserAssigned", user_assigned_identities={uami: {}}),
+        ),
+    ).result()
+    (assigned,) = service.identity.user_assigned_identities.values()
+    assert assigned.client_id == made["properties"]["clientId"]
+    assert assigned.principal_id == made["properties"]["principalId"]
+    assert service.identity.principal_id is None
+    apim.api_management_service.begin_delete(rg, "apim-uami-host").result()
+    # the user-assigned identity outlives the service
+    assert keyless.arm("GET", uami, "2023-01-31").status_code == 200
