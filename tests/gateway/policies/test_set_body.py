@@ -199,3 +199,19 @@ async def test_assign_before_markup_through_the_compiler() -> None:
     )
     response = await run_real(plan, real_state(request()))
     assert response.body == b'<message3><data val1="7" val3="8" /></message3>'
+
+
+async def test_return_response_children_build_its_response_through_the_compiler() -> None:
+    plan = compile_real(
+        "inbound",
+        "<return-response>"
+        '<set-status code="410" reason="Gone" />'
+        '<set-header name="Content-Type" exists-action="override"><value>application/json</value></set-header>'
+        '<set-body>{"gone": true}</set-body>'
+        "</return-response>",
+    )
+    st = real_state(request(method="POST", body=b"original"))
+    response = await run_real(plan, st)
+    assert (response.status, response.reason, response.body) == (410, "Gone", b'{"gone": true}')
+    assert response.headers.get("Content-Type") == "application/json"
+    assert st.request.body == b"original"
