@@ -121,6 +121,8 @@ def test_link_formats_and_bad_specs_are_refused(keyless: Keyless, service: str) 
     assert detail["target"] == "format" and "openapi-link" in detail["message"]
     r = keyless.arm("PUT", base, API, json={"properties": {"path": "linked", "format": "openapi+json", "value": "{"}})
     assert r.status_code == 400 and r.json()["error"]["details"][0]["target"] == "value"
+    r = keyless.arm("PUT", base, API, json={"properties": {"path": "linked", "sourceApiId": "/apis/x"}})
+    assert r.status_code == 400 and r.json()["error"]["details"][0]["target"] == "sourceApiId"
     assert keyless.arm("GET", base, API).status_code == 404
 
 

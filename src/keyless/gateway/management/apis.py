@@ -127,6 +127,8 @@ def resource_type(catalog: Catalog) -> ResourceType:
 
     async def build(ctx: PutContext, props: dict[str, Any]) -> dict[str, Any]:
         previous = (ctx.existing or {}).get("properties", {})
+        if props.get("sourceApiId"):
+            raise refuse_unsupported("sourceApiId", str(props["sourceApiId"]), "cloning an API is not implemented")
         imported = _imported(ctx, props)
         path = props.get("path", previous.get("path"))
         if not isinstance(path, str):

@@ -13,6 +13,7 @@ from keyless.gateway.management._common import (
     API_VERSIONS,
     SERVICE,
     properties,
+    refuse_unsupported,
     string,
     validation_error,
 )
@@ -101,6 +102,9 @@ def resource_type(catalog: Catalog) -> ResourceType:
             raise validation_error(
                 "hostnameConfigurations", "custom hostname configurations are not supported by keyless"
             )
+        for field in ("additionalLocations", "certificates", "virtualNetworkConfiguration"):
+            if props.get(field):
+                raise refuse_unsupported(field, field, "keyless runs one local gateway per service")
         stored: dict[str, Any] = {"sku": sku, "properties": stored_props, "_gatewayPort": port}
         # After the checks: it is the step with side effects (a system-assigned principal in the directory).
         identity = await apply_identity(
