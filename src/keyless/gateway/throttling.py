@@ -29,7 +29,7 @@ def check_children(ctx: CompileContext, element: Element, allowed: Iterable[str]
     for child in element.children:
         if child.name not in known:
             raise ctx.error(child, f"'{child.name}' is not a valid child element of '{element.name}'.")
-    if element.text and not known:
+    if element.text:
         raise ctx.error(element, f"'{element.name}' does not take text content.")
 
 

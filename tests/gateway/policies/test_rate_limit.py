@@ -55,6 +55,21 @@ def test_refusals_name_the_attribute(attrs: dict[str, str], named: str) -> None:
     assert named in caught.value.message
 
 
+def test_refuses_text_content() -> None:
+    with pytest.raises(CompileError, match="does not take text content"):
+        RL.compile(
+            el(
+                "rate-limit",
+                {"calls": "1", "renewal-period": "1"},
+                el("api", {"name": "a", "calls": "1", "renewal-period": "1"}),
+                text="x",
+            ),
+            Ctx(),
+        )
+    with pytest.raises(CompileError, match="does not take text content"):
+        RLK.compile(el("rate-limit-by-key", {"calls": "1", "renewal-period": "1", "counter-key": "k"}, text="x"), Ctx())
+
+
 def test_refuses_unknown_children_and_unnamed_api() -> None:
     with pytest.raises(CompileError, match="'operation' is not a valid child element of 'rate-limit'"):
         compile_rl({"calls": "1", "renewal-period": "1"}, el("operation", {"name": "x", "calls": "1"}))

@@ -68,6 +68,8 @@ def compile_message(element: Element, ctx: CompileContext, policy: str) -> Messa
     mode = ctx.value(element, mode_raw, attribute="mode")
     timeout_raw = element.attrs.get("timeout")
     timeout = None if timeout_raw is None else int_value(ctx, element, "timeout", timeout_raw, minimum=1)
+    if element.text:
+        raise ctx.error(element, f"'{policy}' does not take text content.")
     url = method = None
     seen: dict[str, Element] = {}
     delegated = []
