@@ -6,7 +6,7 @@ import base64
 from dataclasses import dataclass
 
 from keyless.gateway.element import Element
-from keyless.gateway.policies.validate_jwt import check_attributes, check_children
+from keyless.gateway.policies._security import check_attributes, check_children
 from keyless.gateway.policy import CompileContext, PolicySpec, RequestState, Value
 
 NAME = "authentication-basic"

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from keyless.gateway.element import Element
-from keyless.gateway.policies.validate_jwt import check_attributes, check_children, constant_bool, is_expression
+from keyless.gateway.policies._security import check_attributes, check_children, constant_bool, is_expression
 from keyless.gateway.policy import CompileContext, PolicyError, PolicySpec, RequestState, Value
 from keyless.platform.errors import KeylessError
 

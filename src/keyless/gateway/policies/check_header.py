@@ -6,7 +6,7 @@ import hmac
 from dataclasses import dataclass
 
 from keyless.gateway.element import Element
-from keyless.gateway.policies.validate_jwt import (
+from keyless.gateway.policies._security import (
     check_attributes,
     check_children,
     constant_bool,

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from keyless.gateway.element import Element
 from keyless.gateway.http_types import GatewayResponse, Headers
-from keyless.gateway.policies.validate_jwt import check_attributes, check_children, constant_bool, constant_int
+from keyless.gateway.policies._security import check_attributes, check_children, constant_bool, constant_int
 from keyless.gateway.policy import STOP, CompileContext, PolicySpec, RequestState, Stop
 from keyless.gateway.throttling import after_response
 

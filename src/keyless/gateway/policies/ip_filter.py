@@ -6,7 +6,7 @@ import ipaddress
 from dataclasses import dataclass
 
 from keyless.gateway.element import Element
-from keyless.gateway.policies.validate_jwt import check_attributes, is_expression, respond
+from keyless.gateway.policies._security import check_attributes, is_expression, respond
 from keyless.gateway.policy import CompileContext, PolicyError, PolicySpec, RequestState, Value
 
 NAME = "ip-filter"

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 
 from keyless.gateway.element import Element
 from keyless.gateway.jwt_validation import Failure, Jwt, Rules, TokenRejected, claim_values
-from keyless.gateway.policies.validate_jwt import (
+from keyless.gateway.policies._security import (
     ClaimSpec,
     TokenCache,
     TokenSource,
@@ -61,7 +61,7 @@ class Config:
 
 def compile_policy(element: Element, ctx: CompileContext) -> Config:
     check_attributes(element, ctx, ATTRIBUTES)
-    check_children(element, ctx, CHILDREN)
+    check_children(element, ctx, CHILDREN, repeatable=())
     if not element.attrs.get("tenant-id"):
         raise ctx.error(element, "'tenant-id' is required.", attribute="tenant-id")
     if "failed-validation-httpcode" in element.attrs:
