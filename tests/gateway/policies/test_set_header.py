@@ -128,6 +128,14 @@ async def test_expressions_in_name_and_values_are_evaluated_per_request() -> Non
     assert st.request.headers.get("X-Dyn") == "42,b"
 
 
+async def test_expression_values_are_written_as_csharp_tostring() -> None:
+    values = {"@(b)": lambda s: True, "@(d)": lambda s: 1e20, "@(f)": lambda s: 0.5, "@(n)": lambda s: None}
+    st = state(request=request())
+    xml = '<set-header name="X-V">' + "".join(f"<value>@({v})</value>" for v in "bdfn") + "</set-header>"
+    await run(SPEC, xml, st, expressions=values)
+    assert st.request.headers.get("X-V") == "True,1E+20,0.5,"
+
+
 async def test_an_empty_name_from_an_expression_fails_the_request() -> None:
     from keyless.gateway.policy import PolicyError
 

@@ -49,7 +49,10 @@ def documents() -> list[str]:
 
 
 def named_value(name: str) -> str:
+    """A value of the kind the name suggests, so expressions that embed it still compile."""
     low = name.lower()
+    if any(w in low for w in ("weight", "timeout", "seconds", "count", "limit")):
+        return "60"
     if any(w in low for w in ("url", "host", "endpoint")):
         return "https://backend.example.com"
     if "path" in low:

@@ -7,6 +7,7 @@ from collections.abc import Iterable
 from http import HTTPStatus
 from typing import Any
 
+from keyless.csharp.dotnet.text import to_string
 from keyless.gateway.element import Element
 from keyless.gateway.http_types import GatewayResponse, Headers, Url
 from keyless.gateway.policy import CompileContext, PolicyError, Value
@@ -109,14 +110,9 @@ def runtime_bool(value: Value, state: Any, policy: str, name: str) -> bool:
 
 
 def text_of(value: Any) -> str:
-    """A policy expression's result as the text APIM writes (C# `ToString()`; bool as True/False)."""
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "True" if value else "False"
-    if isinstance(value, bytes):
-        return value.decode("utf-8", errors="replace")
-    return str(value)
+    """A policy expression's result as the text APIM writes: C#'s `ToString()` (null is empty, True/False,
+    .NET number formats, `System.String[]` for an array)."""
+    return value if type(value) is str else to_string(value)
 
 
 def body_bytes(value: Any) -> bytes:

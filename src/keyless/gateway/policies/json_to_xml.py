@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from keyless.csharp.dotnet.text import format_double
 from keyless.gateway.element import Element
 from keyless.gateway.policies import _transform as t
 from keyless.gateway.policy import CompileContext, PolicyError, PolicySpec, Value
@@ -192,22 +193,10 @@ def _scalar(value: Any, conv: _Converter) -> str:
     if isinstance(value, int):
         return str(value)
     if isinstance(value, float):
-        return _double(value)
+        return format_double(value)  # .NET's Double.ToString()
     if isinstance(value, str):
         return _date(value) if conv.parse_date else value
     return json.dumps(value, ensure_ascii=False)
-
-
-def _double(value: float) -> str:
-    """A double as .NET's `ToString()` writes it (shortest round-trip, `1E+20` style exponents)."""
-    if value.is_integer() and abs(value) < 1e15:
-        return str(int(value))
-    text = repr(value)
-    if "e" in text:
-        mantissa, exp = text.split("e")
-        sign = "-" if exp.startswith("-") else "+"
-        return f"{mantissa.removesuffix('.0')}E{sign}{exp.lstrip('+-').lstrip('0').zfill(2)}"
-    return text
 
 
 def _date(text: str) -> str:
