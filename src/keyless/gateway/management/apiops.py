@@ -95,6 +95,9 @@ def _apis(root: Path, plan: Plan) -> None:
             continue
         body = _json(info)
         body.setdefault("properties", {}).update(_spec(api_dir, plan))
+        api_type = str(body["properties"].get("type") or "http").lower()
+        if api_type != "http":
+            plan.skipped.append(f"apis/{api_dir.name}: a {api_type} API is stored; the gateway serves HTTP operations")
         plan.puts.append(Put("api", f"/apis/{api_dir.name}", body))
         if (api_dir / "policy.xml").is_file():
             plan.puts.append(_policy("api policy", f"/apis/{api_dir.name}/policies/policy", api_dir / "policy.xml"))
