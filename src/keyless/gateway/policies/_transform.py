@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable
 from http import HTTPStatus
 from typing import Any
@@ -121,8 +120,6 @@ def body_bytes(value: Any) -> bytes:
         return b""
     if isinstance(value, bytes | bytearray):
         return bytes(value)
-    if isinstance(value, dict | list):
-        return json.dumps(value, indent=2, ensure_ascii=False).encode()
     return text_of(value).encode("utf-8")
 
 
