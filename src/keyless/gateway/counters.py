@@ -105,15 +105,14 @@ class InMemoryCounters:
     def __init__(self, now: Clock = time.time, *, sweep_every: int = 10_000) -> None:
         self._now = now
         self._windows: dict[str, _Window] = {}
-        self._quotas: dict[str, tuple[int, int, float]] = {}
+        # key -> (period index, calls, kilobytes, when the period ends: inf for a lifetime quota)
+        self._quotas: dict[str, tuple[int, int, float, float]] = {}
         self._slots: dict[str, int] = {}
         self._ops = 0
         self._sweep_every = sweep_every
 
     def _window(self, key: str, period: float, now: float) -> _Window:
-        self._ops += 1
-        if self._ops % self._sweep_every == 0:
-            self._sweep(now)
+        self._tick(now)
         window = self._windows.get(key)
         if window is None:
             window = self._windows[key] = _Window(period)
@@ -123,6 +122,13 @@ class InMemoryCounters:
     def _sweep(self, now: float) -> None:
         for key in [k for k, w in self._windows.items() if not w.entries or w.entries[-1][0] <= now - w.period]:
             del self._windows[key]
+        for key in [k for k, cell in self._quotas.items() if cell[3] <= now]:
+            del self._quotas[key]
+
+    def _tick(self, now: float) -> None:
+        self._ops += 1
+        if self._ops % self._sweep_every == 0:
+            self._sweep(now)
 
     async def rate_hit(self, key: str, limit: int, period: float, count: int = 1) -> RateDecision:
         now = self._now()
@@ -159,11 +165,13 @@ class InMemoryCounters:
         return QuotaUsage(cell[1], cell[2], renews_in)
 
     async def quota_add(self, key: str, period: float, start: float, calls: int, kilobytes: float) -> QuotaUsage:
-        index, renews_in = self._period(period, start, self._now())
+        now = self._now()
+        self._tick(now)
+        index, renews_in = self._period(period, start, now)
         cell = self._quotas.get(key)
         if cell is None or cell[0] != index:
-            cell = (index, 0, 0.0)
-        cell = (index, cell[1] + calls, cell[2] + kilobytes)
+            cell = (index, 0, 0.0, math.inf if renews_in is None else now + renews_in)
+        cell = (index, cell[1] + calls, cell[2] + kilobytes, cell[3])
         self._quotas[key] = cell
         return QuotaUsage(cell[1], cell[2], renews_in)
 

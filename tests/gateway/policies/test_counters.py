@@ -107,6 +107,19 @@ async def test_sweep_drops_idle_windows() -> None:
     assert "old" not in counters._windows and "a" in counters._windows
 
 
+async def test_sweep_drops_ended_quota_periods_but_keeps_lifetime_ones() -> None:
+    clock = Clock(0.0)
+    counters = InMemoryCounters(clock, sweep_every=2)
+    await counters.quota_add("hour", 3600, 0.0, 1, 0)
+    await counters.quota_add("life", 0, 0.0, 1, 0)  # second operation sweeps: nothing has ended
+    assert set(counters._quotas) == {"hour", "life"}
+    clock.t = 3600.0
+    await counters.quota_add("other", 3600, 0.0, 1, 0)
+    await counters.quota_add("other", 3600, 0.0, 1, 0)  # fourth operation sweeps
+    assert set(counters._quotas) == {"life", "other"}
+    assert (await counters.quota_usage("life", 0, 0.0)).calls == 1
+
+
 async def test_value_cache_entries_expire_by_their_own_duration() -> None:
     clock = Clock(0.0)
     cache = InMemoryValueCache(clock)
