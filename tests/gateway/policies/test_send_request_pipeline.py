@@ -62,7 +62,12 @@ def snapshot(
     return snapshot_module.build_snapshot(
         {"name": "svc", "location": "westeurope"},
         apis=[{"name": "echo-api", "properties": {"path": "echo", "serviceUrl": backend.url}}],
-        operations={"echo-api": [{"name": "get", "properties": {"method": "GET", "urlTemplate": "/echo"}}]},
+        operations={
+            "echo-api": [
+                {"name": "get", "properties": {"method": "GET", "urlTemplate": "/echo"}},
+                {"name": "flaky", "properties": {"method": "GET", "urlTemplate": "/flaky"}},
+            ]
+        },
         products=[{"name": "starter", "properties": {"state": "published"}}],
         product_apis={"starter": ["echo-api"]},
         subscriptions=[sub("all", "/apis", "k-all"), sub("starter-sub", "/products/starter", "k-starter")],
@@ -90,10 +95,9 @@ async def gateway(tmp_path: Path) -> AsyncIterator[Any]:
         session = aiohttp.ClientSession()
         sessions.append(session)
 
-        async def call(key: str) -> tuple[int, Any, bytes]:
-            async with session.get(
-                f"http://127.0.0.1:{port}/echo/echo", headers={"Ocp-Apim-Subscription-Key": key}
-            ) as r:
+        async def call(key: str, path: str = "/echo") -> tuple[int, Any, bytes]:
+            headers = {"Ocp-Apim-Subscription-Key": key}
+            async with session.get(f"http://127.0.0.1:{port}/echo{path}", headers=headers) as r:
                 return r.status, r.headers, await r.read()
 
         return call
@@ -191,3 +195,25 @@ async def test_send_request_children_are_the_real_policies(backend: Backend, gat
     assert sent["headers"]["X-Test"] == "one,two" and "Ocp-Apim-Subscription-Key" not in sent["headers"]
     assert forwarded["method"] == "GET" and forwarded["headers"]["X-Retried"] == "1"
     assert "X-Test" not in forwarded["headers"]
+
+
+async def test_rate_limit_by_key_counts_only_successes_at_the_end_of_the_pipeline(
+    backend: Backend, gateway: Any
+) -> None:
+    if not hasattr(state_module.RequestState, "on_response"):
+        pytest.skip("the pipeline has no response hooks (RequestState.on_response) yet")
+    policy = (
+        '<policies><inbound><base/><rate-limit-by-key calls="2" renewal-period="60" '
+        'counter-key="@(context.Request.IpAddress)" increment-condition="@(context.Response.StatusCode == 200)" '
+        'remaining-calls-header-name="X-Remaining" total-calls-header-name="X-Total"/></inbound>'
+        "<backend><base/></backend><outbound><base/></outbound><on-error><base/></on-error></policies>"
+    )
+    call = await gateway(snapshot(backend, {("api", "echo-api"): policy}))
+    for _ in range(2):
+        assert (await call("k-all", "/flaky"))[0] == 500  # the backend's 500s are not counted
+    status, headers, _ = await call("k-all")
+    assert status == 200 and headers["X-Total"] == "2" and headers["X-Remaining"] == "1"
+    assert (await call("k-all"))[0] == 200
+    status, headers, body = await call("k-all")
+    assert status == 429 and headers["Retry-After"] == "60"
+    assert body == b'{ "statusCode": 429, "message": "Rate limit is exceeded. Try again in 60 seconds." }'
