@@ -98,7 +98,8 @@ def xml(text: str) -> Element:
 
 
 def _element(node: Any) -> Element:
-    return Element(node.tag, dict(node.attrib), tuple(_element(c) for c in node), (node.text or "").strip(), 1, 1)
+    text = "".join([node.text or "", *(c.tail or "" for c in node)]).strip()  # as the real parser: all direct text
+    return Element(node.tag, dict(node.attrib), tuple(_element(c) for c in node), text, 1, 1)
 
 
 def policy_elements(path: Path, name: str, named_value: str = "c2lnbmluZy1rZXktZm9yLXRlc3Rz") -> list[Element]:

@@ -186,6 +186,7 @@ def test_basic_sets_authorization() -> None:
         ('<authentication-basic username="u"/>', "password"),
         ('<authentication-basic password="p"/>', "username"),
         ('<authentication-basic username="u" password="p" realm="r"/>', "realm"),
+        ('<authentication-basic username="u" password="p">text</authentication-basic>', "takes no text"),
     ],
 )
 def test_basic_compile_refusals(snippet: str, names: str) -> None:

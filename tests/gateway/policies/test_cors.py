@@ -135,6 +135,7 @@ def test_wildcards_and_default_methods() -> None:
         ("<cors allow-credentials='maybe'><allowed-origins><origin>*</origin></allowed-origins></cors>",
          "true or false"),
         ("<cors mode='x'><allowed-origins><origin>*</origin></allowed-origins></cors>", "mode"),
+        ("<cors><allowed-origins>*<origin>*</origin></allowed-origins></cors>", "takes no text"),
         ("<cors><allowed-origins><origin>*</origin></allowed-origins>"
          "<allowed-methods preflight-result-max-age='-1'><method>GET</method></allowed-methods></cors>", "between"),
         ("<cors><allowed-origins><origin>@(context.Variables[\"o\"])</origin></allowed-origins></cors>",

@@ -95,6 +95,11 @@ def test_expression_address() -> None:
         ("<ip-filter action='allow'><address-range from='10.0.0.1' to='fd00::1'/></ip-filter>", "IPv6"),
         ("<ip-filter action='allow'><cidr>10.0.0.0/8</cidr></ip-filter>", "<cidr>"),
         ("<ip-filter action='allow' mode='x'><address>1.2.3.4</address></ip-filter>", "mode"),
+        ("<ip-filter action='allow'>1.2.3.4<address>1.2.3.4</address></ip-filter>", "takes no text"),
+        (
+            "<ip-filter action='allow'><address-range from='1.1.1.1' to='1.1.1.2'>x</address-range></ip-filter>",
+            "takes no text",
+        ),
     ],
 )
 def test_compile_refusals(snippet: str, names: str) -> None:

@@ -320,6 +320,10 @@ def test_symmetric_key_required_claims_all_and_separator(gw: Gateway) -> None:
         (f'<{V}><{S}><key n="AQAB"/></{S}>{E}', "'n' and 'e'"),
         (f'<{V}><openid-config/>{E}', "'url'"),
         (f'<{V}>{K}<audiences/>{E}', "<audience>"),
+        (f"<{V}>{K}stray text{E}", "takes no text"),
+        (f"<{V}><openid-config url='u'>x</openid-config>{E}", "takes no text"),
+        (f"<{V}>{K}<audiences><audience>a<b/></audience></audiences>{E}", "<b>"),
+        (f"<{V}><{S}><key>AAAA<x/></key></{S}>{E}", "<x>"),
     ],
 )  # fmt: skip
 def test_compile_refusals_name_the_problem(snippet: str, names: str) -> None:

@@ -46,9 +46,16 @@ def check_attributes(element: Element, ctx: CompileContext, allowed: dict[str, s
 
 
 def check_children(
-    element: Element, ctx: CompileContext, allowed: tuple[str, ...], *, repeatable: tuple[str, ...] | None = None
+    element: Element,
+    ctx: CompileContext,
+    allowed: tuple[str, ...],
+    *,
+    repeatable: tuple[str, ...] | None = None,
+    text: bool = False,
 ) -> None:
-    """Only `allowed` children; with `repeatable` given, every other child at most once."""
+    """Only `allowed` children, and text only where `text`; with `repeatable` given, other children at most once."""
+    if element.text and not text:
+        raise ctx.error(element, f"<{element.name}> takes no text content.")
     seen: set[str] = set()
     for child in element.children:
         if child.name not in allowed:
@@ -123,8 +130,7 @@ def texts(element: Element | None, ctx: CompileContext, child: str) -> tuple[Val
     found: list[Value] = []
     for item in element.children:
         check_attributes(item, ctx, ())
-        if item.children:
-            raise ctx.error(item.children[0], f"<{item.children[0].name}> is not allowed in <{item.name}>.")
+        check_children(item, ctx, (), text=True)
         if not item.text:
             raise ctx.error(item, f"<{item.name}> must not be empty.")
         found.append(ctx.value(item, item.text))
@@ -159,6 +165,7 @@ def compile_claims(element: Element | None, ctx: CompileContext) -> tuple[ClaimS
         values = []
         for value in claim.children:
             check_attributes(value, ctx, ())
+            check_children(value, ctx, (), text=True)
             values.append(ctx.value(value, value.text))
         claims.append(ClaimSpec(name, match, claim.attrs.get("separator") or None, tuple(values)))
     return tuple(claims)

@@ -45,6 +45,7 @@ def compile_policy(element: Element, ctx: CompileContext) -> Config:
     values = []
     for value in element.children:
         check_attributes(value, ctx, ())
+        check_children(value, ctx, (), text=True)
         values.append(ctx.value(value, value.text))
     return Config(
         name=ctx.value(element, element.attrs["name"], attribute="name"),

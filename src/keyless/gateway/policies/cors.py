@@ -40,6 +40,7 @@ def _items(element: Element | None, ctx: CompileContext, child: str) -> list[str
     found = []
     for item in element.children:
         check_attributes(item, ctx, ())
+        check_children(item, ctx, (), text=True)
         if not item.text:
             raise ctx.error(item, f"<{child}> must not be empty.")
         if item.text.startswith(("@(", "@{")):

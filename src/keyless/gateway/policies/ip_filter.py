@@ -6,7 +6,7 @@ import ipaddress
 from dataclasses import dataclass
 
 from keyless.gateway.element import Element
-from keyless.gateway.policies._security import check_attributes, is_expression, respond
+from keyless.gateway.policies._security import check_attributes, check_children, is_expression, respond
 from keyless.gateway.policy import CompileContext, PolicyError, PolicySpec, RequestState, Value
 
 NAME = "ip-filter"
@@ -64,6 +64,7 @@ def _address(element: Element, ctx: CompileContext, raw: str, attribute: str | N
 
 def compile_policy(element: Element, ctx: CompileContext) -> Config:
     check_attributes(element, ctx, ("id", "action"))
+    check_children(element, ctx, ("address", "address-range"))
     action = element.attrs.get("action", "")
     if action not in ACTIONS:
         raise ctx.error(element, f"'action' must be 'allow' or 'forbid', not '{action}'.", attribute="action")
@@ -71,12 +72,14 @@ def compile_policy(element: Element, ctx: CompileContext) -> Config:
     for child in element.children:
         if child.name == "address":
             check_attributes(child, ctx, ())
+            check_children(child, ctx, (), text=True)
             if not child.text:
                 raise ctx.error(child, "<address> must not be empty.")
             ip = _address(child, ctx, child.text, None)
             rules.append(Rule(ip, ip, () if ip else (ctx.value(child, child.text),)))
         elif child.name == "address-range":
             check_attributes(child, ctx, ("from", "to"))
+            check_children(child, ctx, ())
             if not child.attrs.get("from") or not child.attrs.get("to"):
                 raise ctx.error(child, "<address-range> needs 'from' and 'to'.")
             low = _address(child, ctx, child.attrs["from"], "from")

@@ -86,6 +86,7 @@ def compile_keys(element: Element | None, ctx: CompileContext) -> tuple[InlineKe
     keys: list[InlineKey] = []
     for index, key in enumerate(element.children, 1):
         check_attributes(key, ctx, ("id", "certificate-id", "n", "e"))
+        check_children(key, ctx, (), text=True)
         kid = key.attrs.get("id") or None
         source = f"issuer-signing-keys key {index}"
         if "certificate-id" in key.attrs:
