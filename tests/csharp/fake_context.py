@@ -60,7 +60,9 @@ class Body:
 
 
 class Request:
-    def __init__(self, method: str = "GET", headers: dict[str, list[str]] | None = None, body: str | None = None) -> None:
+    def __init__(
+        self, method: str = "GET", headers: dict[str, list[str]] | None = None, body: str | None = None
+    ) -> None:
         self.Method = method
         self.Headers = Headers(headers or {})
         self.Url = Url("https", "backend.example", 443, "/api/items", {"param1": ["a", "b"]})

@@ -69,8 +69,8 @@ OPERATORS = [
     ("@(1 << 32)", 1),
     ("@(unchecked(2147483647 + 1))", -(2**31)),
     ("@(2147483647 + 1L)", 2**31),
-    ("@(1 > 0 ? \"yes\" : \"no\")", "yes"),
-    ("@(null ?? \"d\")", "d"),
+    ('@(1 > 0 ? "yes" : "no")', "yes"),
+    ('@(null ?? "d")', "d"),
     ('@((string)null ?? "x" ?? "y")', "x"),
     ("@(5 is int)", True),
     ('@("s" is string)', True),
@@ -102,20 +102,31 @@ STATEMENTS = [
     ("@{ var s = 0; var i = 0; while (true) { if (++i > 4) break; s += i; } return s; }", 10),
     ("@{ var s = 0; do { s++; } while (s < 3); return s; }", 3),
     ('@{ var s = ""; foreach (var c in new[] {"a", "b"}) { s += c; } return s; }', "ab"),
-    ('@{ var d = new Dictionary<string, int> { {"a", 1}, {"b", 2} }; var t = 0; foreach (var kv in d) { t += kv.Value; } return t; }', 3),
+    (
+        '@{ var d = new Dictionary<string, int> { {"a", 1}, {"b", 2} }; var t = 0; foreach (var kv in d) { t += kv.Value; } return t; }',
+        3,
+    ),
     ('@{ if (1 > 2) { return "a"; } else if (2 > 1) { return "b"; } else { return "c"; } }', "b"),
-    ('@{ try { throw new InvalidOperationException("boom"); } catch (ArgumentException) { return "arg"; } catch (Exception ex) { return ex.Message; } }', "boom"),
+    (
+        '@{ try { throw new InvalidOperationException("boom"); } catch (ArgumentException) { return "arg"; } catch (Exception ex) { return ex.Message; } }',
+        "boom",
+    ),
     ('@{ var log = ""; try { log += "t"; } finally { log += "f"; } return log; }', "tf"),
-    ('@{ try { var x = ((string)null).Length; return "no"; } catch (NullReferenceException) { return "npe"; } }', "npe"),
+    (
+        '@{ try { var x = ((string)null).Length; return "no"; } catch (NullReferenceException) { return "npe"; } }',
+        "npe",
+    ),
     ('@{ switch ("b") { case "a": return 1; case "b": case "c": return 2; default: return 3; } }', 2),
     ("@{ int Twice(int v) { return v * 2; } return Twice(Twice(3)); }", 12),
     ("@{ int F(int n) => n <= 1 ? 1 : n * F(n - 1); return F(5); }", 120),
     ("@{ var n = 1; void Bump() { n += 10; } Bump(); return n; }", 11),
     ('@{ string a = "x", b = "y"; return a + b; }', "xy"),
     ("@{ const int K = 3; return K * 2; }", 6),
-    ("@{ long time = 0x1122334455; byte[] b = new byte[2]; unchecked { b[0] = (byte)(time >> 8); b[1] = (byte)time; } return b[0] * 1000 + b[1]; }", 68085),
-    ('@{ var r = new Ref(); return 1; }'.replace("new Ref()", "1"), 1),
-    ('@{ var f = (Func<int, int>)null; return f == null; }'.replace("(Func<int, int>)null", "(object)null"), True),
+    (
+        "@{ long time = 0x1122334455; byte[] b = new byte[2]; unchecked { b[0] = (byte)(time >> 8); b[1] = (byte)time; } return b[0] * 1000 + b[1]; }",
+        68085,
+    ),
+    ("@{ var f = (object)null; return f == null; }", True),
     ('@{ int.TryParse("12", out var v); return v; }', 12),
     ('@{ int v; var ok = int.TryParse("zz", out v); return ok + ":" + v; }', "False:0"),
     ('@{ var x = "abc"; if (x is string s && s.Length == 3) { return s; } return "no"; }', "abc"),
@@ -140,8 +151,11 @@ LAMBDAS_AND_NEW = [
     ('@(new HashSet<string> {"a", "a", "b"}.Count)', 2),
     ('@(new JObject(new JProperty("a", 1), new JProperty("b", "x")).ToString(Formatting.None))', '{"a":1,"b":"x"}'),
     ('@(new System.Text.StringBuilder().Append("a").Append(1).AppendFormat("{0:D3}", 7).ToString())', "a1007"),
-    ('@(new HMACSHA256(Encoding.UTF8.GetBytes("k")) { }.ComputeHash(Encoding.UTF8.GetBytes("m")).Length)'.replace(" { }", ""), 32),
-    ('@(new System.Security.Cryptography.HMACSHA256 { Key = Encoding.UTF8.GetBytes("k") }.ComputeHash(new byte[0]).Length)', 32),
+    ('@(new HMACSHA256(Encoding.UTF8.GetBytes("k")).ComputeHash(Encoding.UTF8.GetBytes("m")).Length)', 32),
+    (
+        '@(new System.Security.Cryptography.HMACSHA256 { Key = Encoding.UTF8.GetBytes("k") }.ComputeHash(new byte[0]).Length)',
+        32,
+    ),
     ("@(new Random(42).Next(1, 3))", 2),
 ]
 
@@ -157,14 +171,14 @@ def test_null_conditional_short_circuits_the_whole_chain() -> None:
     assert run("@(context.Product?.Name.Length)", ctx) is None
     assert run('@(context.Product?.Name ?? "none")', ctx) == "none"
     assert run("@(context.Request?.Method.ToLower())", ctx) == "get"
-    assert run('@(((string[])null)?[0])', ctx) is None
+    assert run("@(((string[])null)?[0])", ctx) is None
     assert run('@(new[] {"a"}?[0])', ctx) == "a"
 
 
 def test_context_is_bound_and_read_only() -> None:
     assert run("@(context.Request.Method)") == "GET"
     with pytest.raises(CSharpSyntaxError):
-        compile_expression('@{ context = null; return 1; }')
+        compile_expression("@{ context = null; return 1; }")
 
 
 def test_compiled_once_and_cached_by_text() -> None:
@@ -179,12 +193,16 @@ def test_locals_do_not_leak_between_evaluations() -> None:
 
 
 def test_closures_capture_variables_by_reference() -> None:
-    assert run("@{ var n = 1; var f = new[] {1}.Select(x => x + n); n = 10; return f.First(); }") in (2, 11)
-    assert run("@{ var total = 0; new List<int> {1, 2}.ForEach(x => total += x); return total; }".replace(
-        "new List<int> {1, 2}.ForEach(x => total += x)", "new[] {1, 2}.Where(x => (total += x) > 0).ToList()")) == 3
+    # LINQ is eager here (C# defers Select until First): documented; the lambda reads n when it runs
+    assert run("@{ var n = 1; var f = new[] {1}.Select(x => x + n).ToList(); n = 10; return f.First(); }") == 2
+    assert run("@{ var n = 1; Func<int> get = () => n; n = 5; return get(); }") == 5
+    assert run("@{ var total = 0; new[] {1, 2}.Where(x => (total += x) > 0).ToList(); return total; }") == 3
 
 
 def test_unsupported_types_fail_at_run_time_naming_the_type() -> None:
     e = compile_expression('@(XDocument.Parse("<a/>"))')
-    with pytest.raises(ExpressionRuntimeError, match="NotSupportedException: keyless does not implement the type 'System.Xml.Linq.XDocument'"):
+    with pytest.raises(
+        ExpressionRuntimeError,
+        match="NotSupportedException: keyless does not implement the type 'System.Xml.Linq.XDocument'",
+    ):
         e.evaluate(Context())

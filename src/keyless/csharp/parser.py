@@ -89,7 +89,8 @@ class Parser:
     def parse_policy_expression(self) -> n.Node:
         """`@(expr)` -> the expression; `@{ ... }` -> a Block."""
         start = self.tok.pos
-        self.expect("@")
+        if not self.accept("@"):
+            self.fail("Policy expression must start with '@(' or '@{'", start)
         if self.at("("):
             self.i += 1
             expr = self.expression()

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from keyless.csharp.members import DotNetType, define_type
+from keyless.csharp.members import DotNetType, builtin_members, define_type
 
 
 class DotNetEnum(int):
@@ -31,6 +31,17 @@ class _EnumStatics:
     def __init__(self, name: str, members: dict[str, int]) -> None:
         for member, value in members.items():
             setattr(self, member, DotNetEnum(name, member, value))
+
+
+builtin_members(
+    DotNetEnum,
+    {
+        "ToString": lambda v, *a: v.member,
+        "HasFlag": DotNetEnum.HasFlag,
+        "Equals": lambda a, b: isinstance(b, DotNetEnum) and a.enum_name == b.enum_name and int(a) == int(b),
+        "GetHashCode": int,
+    },
+)
 
 
 def enum(name: str, full_name: str, members: dict[str, int]) -> _EnumStatics:

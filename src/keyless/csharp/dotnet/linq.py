@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import types
 from collections.abc import Callable, Iterable
 from decimal import Decimal
 from typing import Any
@@ -372,3 +373,7 @@ class EnumerableStatics:
 for _name, _fn in METHODS.items():
     setattr(EnumerableStatics, _name, staticmethod(_fn))
 define_type(DotNetType("Enumerable", "System.Linq.Enumerable", (), EnumerableStatics))
+
+# delegate types, so `Func<string, bool> p = s => ...;` declares a lambda variable
+for _name in ("Func", "Action", "Predicate", "Comparison"):
+    define_type(DotNetType(_name, f"System.{_name}", (types.FunctionType,)))

@@ -49,7 +49,8 @@ def to_string(v: Any) -> str:
     if isinstance(v, bool):
         return "True" if v else "False"
     if isinstance(v, int):
-        return str(v)
+        member = getattr(v, "member", None)  # an enum value prints its name
+        return member if member is not None else int.__repr__(v)
     if isinstance(v, float):
         return format_double(v)
     if isinstance(v, Decimal):

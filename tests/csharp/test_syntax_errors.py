@@ -1,0 +1,65 @@
+"""Compile errors: one CSharpSyntaxError type with the line, column and source line of the fault."""
+
+from __future__ import annotations
+
+import pytest
+
+from keyless.csharp import CSharpSyntaxError, compile_expression
+
+ERRORS = [
+    ("@(1 +)", "Invalid expression term", 1, 6),
+    ("@{\n  var x = 1;\n  return x\n}", "';' expected", 4, 1),
+    ("@{ var x = 1; }", "Not all code paths return a value", 1, 2),
+    ('@{ if (context.Request.Method == "GET") { return 1; } }', "Not all code paths return a value", 1, 2),
+    ("@{ return; }", "An object of a type convertible to 'object' is required", 1, 4),
+    ("@(foo.Bar)", "The name 'foo' does not exist in the current context", 1, 3),
+    ("@{\n\tvar y = zz;\n\treturn y; }", "The name 'zz' does not exist in the current context", 2, 10),
+    ('@("abc)', "Newline in constant", 1, 3),
+    ("@(1) extra", "Unexpected text after the end of the expression", 1, 6),
+    ('@($"{}")', "Empty interpolation hole", 1, 6),
+    ("@((Foo)context)", "The type or namespace name 'Foo' could not be found", 1, 4),
+    (
+        '@(context.Variables.GetValueOrDefault<Nope>("x"))',
+        "The type or namespace name 'Nope' could not be found",
+        1,
+        39,
+    ),
+    ("@(DateTime.Yesterday)", "'DateTime' does not contain a definition for 'Yesterday'", 1, 12),
+    ("@{ var a = 1; var a = 2; return a; }", "A local variable named 'a' is already defined in this scope", 1, 19),
+    ("@{ var v; return 1; }", "Implicitly-typed variables must be initialized", 1, 8),
+    ("@{ 1 + 1; return 1; }", "Only assignment, call, increment, decrement and new object expressions", 1, 4),
+    ("@{ throw; }", "A throw statement with no arguments is not allowed outside of a catch clause", 1, 4),
+    ("@('ab')", "Too many characters in character literal", 1, 3),
+    ("@(/* never closed )", "End-of-file found, '*/' expected", 1, 3),
+    ('@("\\q")', "Unrecognized escape sequence", 1, 4),
+    ("context.Request", "Policy expression must start with '@(' or '@{'", 1, 1),
+    ("@(new { a = 1 })", "Anonymous types are not supported by keyless", 1, 7),
+    ("@(typeof(string))", "typeof is not supported by keyless", 1, 3),
+]
+
+
+@pytest.mark.parametrize(("text", "message", "line", "column"), ERRORS)
+def test_syntax_errors_carry_their_position(text: str, message: str, line: int, column: int) -> None:
+    with pytest.raises(CSharpSyntaxError) as info:
+        compile_expression(text)
+    err = info.value
+    assert err.message.startswith(message)
+    assert (err.line, err.column) == (line, column)
+    assert err.source_line == text.split("\n")[line - 1]
+    assert err.source_line in str(err) and f"line {line}, column {column}" in str(err)
+
+
+def test_a_block_whose_every_path_returns_or_throws_compiles() -> None:
+    ok = [
+        "@{ if (true) { return 1; } else { return 2; } }",
+        "@{ try { return 1; } catch (Exception) { return 2; } }",
+        "@{ while (true) { return 1; } }",
+        '@{ switch (1) { case 1: return "a"; default: throw new Exception("x"); } }',
+        '@{ throw new Exception("always"); }',
+    ]
+    for text in ok:
+        compile_expression(text)
+    with pytest.raises(CSharpSyntaxError, match="Not all code paths"):
+        compile_expression("@{ while (true) { break; } }")
+    with pytest.raises(CSharpSyntaxError, match="Not all code paths"):
+        compile_expression("@{ try { return 1; } catch (Exception) { } }")
