@@ -47,7 +47,7 @@ class Body:
         self.consumed = False
 
     @generic
-    def As(self, type_args: tuple[TypeRef, ...], preserveContent: bool = False) -> Any:  # noqa: N803
+    def As(self, type_args: tuple[TypeRef, ...], preserveContent: bool = False) -> Any:
         if self.consumed:
             raise DotNetException("InvalidOperationException", "The body has already been read.")
         self.consumed = not preserveContent

@@ -44,7 +44,7 @@ def test_typical_expressions_of_the_reference() -> None:
         ('@("Bearer " + (string)context.Variables["bearerToken"])', "Bearer bt"),
         ('@(!context.Variables.ContainsKey("bearerToken"))', False),
         (
-            '@(((IResponse)context.Variables["authorizer"]).Body.As<JObject>(preserveContent: true)["status"].ToString())',
+            '@(((IResponse)context.Variables["authorizer"]).Body.As<JObject>(preserveContent: true)["status"].ToString())',  # noqa: E501
             "ok",
         ),
         ("@(context.Response.StatusCode == 401 || context.Response.StatusCode == 403)", True),
@@ -102,10 +102,10 @@ def test_jwt_members_as_apim_exposes_them() -> None:
 
 def test_try_parse_jwt_and_basic_use_out_arguments() -> None:
     ctx = Context(request=Request(headers={"Authorization": ["Basic " + base64.b64encode(b"user:p:w").decode()]}))
-    text = '@{ Jwt jwt; return context.Request.Headers.GetValueOrDefault("Authorization", "").TryParseJwt(out jwt) ? jwt.Subject : "not a jwt"; }'
+    text = '@{ Jwt jwt; return context.Request.Headers.GetValueOrDefault("Authorization", "").TryParseJwt(out jwt) ? jwt.Subject : "not a jwt"; }'  # noqa: E501
     assert run(text, ctx) == "not a jwt"
     basic = (
-        '@{ BasicAuthCredentials c; if (context.Request.Headers.GetValueOrDefault("Authorization","").TryParseBasic(out c))'
+        '@{ BasicAuthCredentials c; if (context.Request.Headers.GetValueOrDefault("Authorization","").TryParseBasic(out c))'  # noqa: E501
         ' { return c.UserId + "/" + c.Password; } return ""; }'
     )
     assert run(basic, ctx) == "user/p:w"

@@ -10,7 +10,7 @@ from tests.csharp.corpus_scan import CORPUS, corpus_expressions, substitute
 # corpus/apim/SOURCE.md: string literals mangled upstream into `"patch="""`-like forms.
 UPSTREAM_DEFECTS = {
     "Azure__api-management-policy-snippets/examples/Call out to an HTTP endpoint and cache the response.policy.xml",
-    "Azure__api-management-policy-snippets/examples/Pre-authorize requests based on HTTP method with validate-jwt.policy.xml",
+    "Azure__api-management-policy-snippets/examples/Pre-authorize requests based on HTTP method with validate-jwt.policy.xml",  # noqa: E501
     "Azure__api-management-policy-snippets/examples/Loopback request for service at same API Management service.xml",
 }
 # The ratchet: what compiles must keep compiling.

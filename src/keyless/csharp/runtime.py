@@ -65,7 +65,7 @@ def index_get(obj: Any, *keys: Any) -> Any:
     except IndexError:
         raise DotNetException(
             "ArgumentOutOfRangeException",
-            "Index was out of range. Must be non-negative and less than the size of the collection. (Parameter 'index')",
+            "Index was out of range. Must be non-negative and less than the size of the collection. (Parameter 'index')",  # noqa: E501
         ) from None
 
 

@@ -297,7 +297,7 @@ class ArrayStatics:
         if src_i + length > len(src) or dst_i + length > len(dst) or min(src_i, dst_i, length) < 0:
             raise DotNetException(
                 "ArgumentException",
-                "Destination array was not long enough. Check the destination index, length, and the array's lower bounds. (Parameter 'destinationArray')",
+                "Destination array was not long enough. Check the destination index, length, and the array's lower bounds. (Parameter 'destinationArray')",  # noqa: E501
             )
         dst[dst_i : dst_i + length] = src[src_i : src_i + length]
 

@@ -244,7 +244,7 @@ def _to_string(v: Any, base: Any = None) -> str:
 
 
 class _ConvertStatics:
-    ToBase64String = staticmethod(lambda data, *rest: base64.b64encode(bytes(data[rest[0] : rest[0] + rest[1]] if len(rest) >= 2 else data)).decode("ascii")
+    ToBase64String = staticmethod(lambda data, *rest: base64.b64encode(bytes(data[rest[0] : rest[0] + rest[1]] if len(rest) >= 2 else data)).decode("ascii")  # noqa: E501
                                   if data is not None else (_ for _ in ()).throw(argument_null("inArray")))  # fmt: skip
     FromBase64String = staticmethod(from_base64)
     ToInt16 = staticmethod(_to_integral("short"))

@@ -42,7 +42,7 @@ def _ticks_of(y: int, mo: int, d: int, h: int = 0, mi: int = 0, s: int = 0, ms: 
 
 
 def _scaled(value: Any, scale: int) -> int:
-    return int(round(float(value) * scale))
+    return round(float(value) * scale)
 
 
 class TimeSpan:
@@ -347,7 +347,7 @@ class DateTime:
 
 _MONTH_ABBR = {m[:3].lower(): i + 1 for i, m in enumerate(MONTHS)}
 _ISO = re.compile(
-    r"\s*(\d{4})-(\d{1,2})-(\d{1,2})(?:[T ](\d{1,2}):(\d{2})(?::(\d{2})(?:[.,](\d{1,7})\d*)?)?)?\s*(Z|[+-]\d{2}:?\d{2})?\s*\Z"
+    r"\s*(\d{4})-(\d{1,2})-(\d{1,2})(?:[T ](\d{1,2}):(\d{2})(?::(\d{2})(?:[.,](\d{1,7})\d*)?)?)?\s*(Z|[+-]\d{2}:?\d{2})?\s*\Z"  # noqa: E501
 )
 _US = re.compile(r"\s*(\d{1,2})/(\d{1,2})/(\d{4})(?:\s+(\d{1,2}):(\d{2})(?::(\d{2}))?\s*([AaPp][Mm])?)?\s*\Z")
 _RFC = re.compile(

@@ -22,7 +22,7 @@ JTokenType = enum("JTokenType", "Newtonsoft.Json.Linq.JTokenType", {
 })  # fmt: skip
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,7})?(Z|[+-]\d{2}:\d{2})?\Z")
 _NET_NAMES = {"string": "String", "int": "Int32", "long": "Int64", "double": "Double", "bool": "Boolean",
-              "decimal": "Decimal", "float": "Single", "DateTime": "DateTime", "short": "Int16", "byte": "Byte"}  # fmt: skip
+              "decimal": "Decimal", "float": "Single", "DateTime": "DateTime", "short": "Int16", "byte": "Byte"}  # fmt: skip  # noqa: E501
 
 
 def reader_error(message: str) -> DotNetException:
@@ -277,7 +277,7 @@ class JObject(JContainer):
     def _add_prop(self, p: JProperty) -> None:
         if p.Name in self._props:
             raise DotNetException("ArgumentException",
-                                  f"Can not add property {p.Name} to Newtonsoft.Json.Linq.JObject. Property with the same name already exists on object.")  # fmt: skip
+                                  f"Can not add property {p.Name} to Newtonsoft.Json.Linq.JObject. Property with the same name already exists on object.")  # fmt: skip  # noqa: E501
         if p.Parent is not None:
             p = JProperty(p.Name, _clone(p.Value))
         p.Parent = self
@@ -569,7 +569,7 @@ def parse_token(s: Any) -> JToken:
     except _json.JSONDecodeError as exc:
         ch = exc.doc[exc.pos] if exc.pos < len(exc.doc) else ""
         raise reader_error(
-            f"Unexpected character encountered while parsing value: {ch}. Path '', line {exc.lineno}, position {exc.colno}."
+            f"Unexpected character encountered while parsing value: {ch}. Path '', line {exc.lineno}, position {exc.colno}."  # noqa: E501
         ) from None
     except RecursionError:
         raise reader_error("The reader's MaxDepth of 64 has been exceeded.") from None
@@ -581,7 +581,7 @@ def parse_object(s: Any) -> JObject:
     if not isinstance(t, JObject):
         kind = "StartArray" if isinstance(t, JArray) else type(t.Value).__name__  # type: ignore[attr-defined]
         raise reader_error(
-            f"Error reading JObject from JsonReader. Current JsonReader item is not an object: {kind}. Path '', line 1, position 1."
+            f"Error reading JObject from JsonReader. Current JsonReader item is not an object: {kind}. Path '', line 1, position 1."  # noqa: E501
         )
     return t
 
@@ -590,7 +590,7 @@ def parse_array(s: Any) -> JArray:
     t = parse_token(s)
     if not isinstance(t, JArray):
         raise reader_error(
-            "Error reading JArray from JsonReader. Current JsonReader item is not an array: StartObject. Path '', line 1, position 1."
+            "Error reading JArray from JsonReader. Current JsonReader item is not an array: StartObject. Path '', line 1, position 1."  # noqa: E501
         )
     return t
 
@@ -629,7 +629,7 @@ def _convert_to(token: Any, target: str, explicit: bool = False) -> Any:
         return _ConvertStatics.ToBoolean(v)
     if target in ("int", "long", "short", "byte", "uint", "ulong"):
         fn = {"int": _ConvertStatics.ToInt32, "long": _ConvertStatics.ToInt64, "short": _ConvertStatics.ToInt16,
-              "byte": _ConvertStatics.ToByte, "uint": _ConvertStatics.ToUInt32, "ulong": _ConvertStatics.ToUInt64}[target]  # fmt: skip
+              "byte": _ConvertStatics.ToByte, "uint": _ConvertStatics.ToUInt32, "ulong": _ConvertStatics.ToUInt64}[target]  # fmt: skip  # noqa: E501
         return fn(v)
     if target in ("double", "float"):
         return _ConvertStatics.ToDouble(v)

@@ -354,7 +354,7 @@ METHODS: dict[str, Callable[..., Any]] = {
         "DotNetException",
         "DotNetType",
         "Grouping",
-    )  # fmt: skip
+    )
 }
 METHODS["ToArray"] = ToList
 METHODS["LongCount"] = Count

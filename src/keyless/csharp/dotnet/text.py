@@ -17,7 +17,7 @@ class Char(str):
 
 
 def format_double(x: float) -> str:
-    """`double.ToString()` as .NET Core 3.0+: the shortest round-trip digits, E notation from 1E+15 and from 1E-05 down."""
+    """`double.ToString()` as .NET Core 3.0+: the shortest round-trip digits, E notation from 1E+15 and from 1E-05 down."""  # noqa: E501
     if math.isnan(x):
         return "NaN"
     if math.isinf(x):
@@ -98,7 +98,7 @@ def _negative(value: Any) -> bool:
 
 
 def format_number(value: Any, fmt: str) -> str:
-    """`ToString(fmt)` for int, double and decimal with standard (`N2`, `F0`, `D5`, `X`, `P1`, `E3`) or custom formats."""
+    """`ToString(fmt)` for int, double and decimal with standard (`N2`, `F0`, `D5`, `X`, `P1`, `E3`) or custom formats."""  # noqa: E501
     if not fmt:
         return to_string(value)
     if isinstance(value, float) and (math.isnan(value) or math.isinf(value)):
@@ -223,7 +223,7 @@ def composite_format(fmt: str, args: tuple[Any, ...] | list[Any]) -> str:
                 raise format_error() from None
             if not 0 <= index < len(args):
                 raise format_error(
-                    "Index (zero based) must be greater than or equal to zero and less than the size of the argument list."
+                    "Index (zero based) must be greater than or equal to zero and less than the size of the argument list."  # noqa: E501
                 )
             out.append(align(format_value(args[index], spec if ":" in item else None), alignment))
             i = j + 1

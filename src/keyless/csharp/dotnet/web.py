@@ -42,7 +42,7 @@ class Uri:
     AbsoluteUri = property(lambda self: f"{self.Scheme}://{self.Authority}{self.PathAndQuery}{self.Fragment}")
     IsAbsoluteUri = property(lambda self: True)
     Segments = property(lambda self: [s + "/" for s in self.AbsolutePath.split("/")[:-1]][:1] + [
-        s + "/" for s in self.AbsolutePath.split("/")[1:-1]] + ([self.AbsolutePath.split("/")[-1]] if self.AbsolutePath.split("/")[-1] else []))  # fmt: skip
+        s + "/" for s in self.AbsolutePath.split("/")[1:-1]] + ([self.AbsolutePath.split("/")[-1]] if self.AbsolutePath.split("/")[-1] else []))  # fmt: skip  # noqa: E501
     DnsSafeHost = property(lambda self: self.Host)
     IdnHost = property(lambda self: self.Host)
 
@@ -337,7 +337,7 @@ class _RegexStatics:
     Matches = staticmethod(lambda text, pattern, options=None, *r: Regex(pattern, options).Matches(text))
     Replace = staticmethod(lambda text, pattern, repl, options=None, *r: Regex(pattern, options).Replace(text, repl))
     Split = staticmethod(lambda text, pattern, options=None, *r: Regex(pattern, options).Split(text))
-    Escape = staticmethod(lambda s: re.sub(r"([\\*+?|{\[()^$.# \t\n\r\f])", lambda m: {"\t": "\\t", "\n": "\\n", "\r": "\\r", "\f": "\\f"}.get(m.group(1), "\\" + m.group(1)), s))  # fmt: skip
+    Escape = staticmethod(lambda s: re.sub(r"([\\*+?|{\[()^$.# \t\n\r\f])", lambda m: {"\t": "\\t", "\n": "\\n", "\r": "\\r", "\f": "\\f"}.get(m.group(1), "\\" + m.group(1)), s))  # fmt: skip  # noqa: E501
     Unescape = staticmethod(lambda s: re.sub(r"\\(.)", r"\1", s))
 
 
