@@ -243,7 +243,15 @@ class Listener:
     """One APIM service's gateway listener (keyless's own, on the in-process keyless's loop) in front of an echo
     backend that answers with what it received."""
 
-    def __init__(self, kl: InProcessKeyless, name: str, policy: str, methods: tuple[str, ...] = ("GET",)) -> None:
+    def __init__(
+        self,
+        kl: InProcessKeyless,
+        name: str,
+        policy: str,
+        methods: tuple[str, ...] = ("GET",),
+        *,
+        tracing_key: str | None = None,
+    ) -> None:
         from aiohttp import web
 
         from keyless.gateway.snapshot import build_snapshot
@@ -265,8 +273,25 @@ class Listener:
             snapshot = build_snapshot(
                 {"name": name, "location": "westeurope"},
                 apis=[
-                    {"name": "api", "properties": {"path": "api", "serviceUrl": backend, "subscriptionRequired": False}}
+                    {
+                        "name": "api",
+                        "properties": {"path": "api", "serviceUrl": backend, "subscriptionRequired": bool(tracing_key)},
+                    }
                 ],
+                subscriptions=[
+                    {
+                        "name": "tracing",
+                        "properties": {
+                            "scope": "/apis",
+                            "state": "active",
+                            "primaryKey": tracing_key,
+                            "secondaryKey": f"{tracing_key}-2",
+                            "allowTracing": True,
+                        },
+                    }
+                ]
+                if tracing_key
+                else [],
                 operations={"api": operations},
                 named_values=[{"name": "tenant", "properties": {"displayName": "tenant", "value": kl.tenant}}],
                 policies={("api", "api"): policy},
