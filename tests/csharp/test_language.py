@@ -206,3 +206,15 @@ def test_unsupported_types_fail_at_run_time_naming_the_type() -> None:
         match=r"NotSupportedException: keyless does not implement the type 'System\.Xml\.Linq\.XDocument'",
     ):
         e.evaluate(Context())
+
+
+def test_every_value_has_system_object_members() -> None:
+    class Plain:
+        pass
+
+    ctx = Context(thing=Plain())
+    assert run('@(context.Variables["thing"].ToString())', ctx) == "Plain"
+    assert run('@(context.Variables["thing"].Equals(context.Variables["thing"]))', ctx) is True
+    assert run('@(new InvalidOperationException("x").GetType().Name)', ctx) == "InvalidOperationException"
+    assert run("@(5.GetType().FullName)", ctx) == "System.Int32"
+    assert run('@("a" + context.Variables["thing"])', ctx) == "aPlain"

@@ -100,6 +100,8 @@ def type_name(value: Any) -> str:
     """The .NET full type name of a value, for InvalidCastException messages."""
     if value is None:
         return "null"
+    if isinstance(value, DotNetException):
+        return value.type_name if "." in value.type_name else f"System.{value.type_name}"
     name = getattr(type(value), "__dotnet_name__", None)
     if name:
         return name
@@ -185,7 +187,42 @@ def call_method(obj: Any, name: str, args: tuple[Any, ...], kwargs: dict[str, An
     ext = find_extension(obj, name)
     if ext is not None:
         return invoke(ext, (obj, *args), kwargs, type_args)
+    universal = _OBJECT_MEMBERS.get(name)
+    if universal is not None and not type_args:
+        return universal(obj, *args)
     raise missing_member(obj, name)
+
+
+class RuntimeType:
+    """What `x.GetType()` returns: enough for `.Name` and `.FullName`."""
+
+    def __init__(self, full_name: str) -> None:
+        self.FullName = full_name
+        self.Name = full_name.rsplit(".", 1)[-1]
+
+    def ToString(self) -> str:
+        return self.FullName
+
+
+def _object_to_string(obj: Any) -> str:
+    from keyless.csharp.dotnet.text import to_string
+
+    return to_string(obj)
+
+
+def _object_equals(obj: Any, other: Any) -> bool:
+    from keyless.csharp.operators import equals
+
+    return equals(obj, other)
+
+
+# System.Object's members, for values whose type does not define them
+_OBJECT_MEMBERS: dict[str, Callable[..., Any]] = {
+    "ToString": _object_to_string,
+    "Equals": _object_equals,
+    "GetHashCode": lambda obj: hash(obj) & 0x7FFFFFFF,
+    "GetType": lambda obj: RuntimeType(type_name(obj)),
+}
 
 
 # type references (`As<JObject>()`, casts)

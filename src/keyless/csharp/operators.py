@@ -1,5 +1,10 @@
 """C# operator semantics on Python values: integer division, `%`, string `+`, shifts, lifted nulls, wrapping."""
 
+# Integers: without static types, int and long are both Python ints. `+ - *` are exact outside
+# `unchecked` (a checked C# context would throw OverflowException instead; no corpus expression relies
+# on either), wrap inside `unchecked` (32-bit when both operands fit an int, else 64-bit); `<<` always
+# wraps as C# shifts do; explicit casts `(int)`, `(byte)`, ... truncate and wrap as C#'s unchecked casts.
+
 from __future__ import annotations
 
 import math

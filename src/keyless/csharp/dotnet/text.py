@@ -64,7 +64,10 @@ def to_string(v: Any) -> str:
     method = getattr(v, "ToString", None)
     if method is not None:
         return str(method())
-    return str(v)
+    # System.Object.ToString(): the type's name
+    from keyless.csharp.members import type_name
+
+    return type_name(v)
 
 
 def _round(value: Any, places: int) -> Decimal:
