@@ -474,7 +474,7 @@ def _depth_of_root(scope: FunctionScope) -> int:
 
 def _wrap_same(v: Any) -> Any:
     if isinstance(v, int) and not isinstance(v, bool):
-        return ops.wrap32(v) if -(2**31) <= -v <= 2**31 else ops.wrap64(v)
+        return ops.wrap32(v) if -(2**31) <= -v < 2**31 else ops.wrap64(v)
     return v
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from keyless.csharp import nodes as n
+from keyless.csharp.errors import CSharpSyntaxError
 from keyless.csharp.lexer import KEYWORDS, Hole, Source, Token, tokenize
 
 PREDEFINED = frozenset(
@@ -130,11 +131,10 @@ class Parser:
             else:
                 break
         nullable = False
-        if allow_nullable and self.at("?") and self.at_name(1) is not False:
-            # `int? x` / `(int?)x`: a `?` directly after the type that is not a conditional operator
-            if self.peek().kind in ("name", "op") and (self.at_name(1) or self.at(")", 1)):
-                self.i += 1
-                nullable = True
+        # `int? x` / `(int?)x`: a `?` followed by a name or `)` is not a conditional operator
+        if allow_nullable and self.at("?") and (self.at_name(1) or self.at(")", 1)):
+            self.i += 1
+            nullable = True
         rank = 0
         while allow_array and self.at("[") and (self.at("]", 1) or self.at(",", 1)):
             self.i += 1
@@ -149,16 +149,9 @@ class Parser:
         saved = self.i
         try:
             return fn()
-        except (_Backtrack, SyntaxError):
+        except (_Backtrack, CSharpSyntaxError):
             self.i = saved
             return None
-        except Exception as exc:
-            from keyless.csharp.errors import CSharpSyntaxError
-
-            if isinstance(exc, CSharpSyntaxError):
-                self.i = saved
-                return None
-            raise
 
     # statements
 

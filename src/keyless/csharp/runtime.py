@@ -41,8 +41,6 @@ def index_get(obj: Any, *keys: Any) -> Any:
     if isinstance(obj, list | tuple | bytearray | bytes | str):
         i = _int_index(key)
         if not 0 <= i < len(obj):
-            if isinstance(obj, str):
-                raise index_out_of_range()
             raise index_out_of_range()
         v = obj[i]
         return Char(v) if isinstance(obj, str) else v

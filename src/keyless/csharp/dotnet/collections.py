@@ -159,10 +159,14 @@ builtin_members(bytes, {"Length": Property(len)})
 # Dictionary<K, V>
 
 
-def _try_get(d: dict[Any, Any], key: Any, out: Ref) -> bool:
+def _key(key: Any) -> Any:
     if key is None:
         raise argument_null("key")
-    if key in d:
+    return key
+
+
+def _try_get(d: dict[Any, Any], key: Any, out: Ref) -> bool:
+    if _key(key) in d:
         out.value = d[key]
         return True
     out.value = None
@@ -197,7 +201,7 @@ builtin_members(dict, {
     "Keys": Property(lambda d: list(d.keys())),
     "Values": Property(lambda d: list(d.values())),
     "Add": _dict_add,
-    "ContainsKey": lambda d, k: (k in d) if k is not None else (_ for _ in ()).throw(argument_null("key")),
+    "ContainsKey": lambda d, k: _key(k) in d,
     "ContainsValue": lambda d, v: v in d.values(),
     "TryGetValue": _try_get,
     "Remove": _dict_remove,

@@ -184,9 +184,8 @@ builtin_members(str, {
     "ToLowerInvariant": lambda s: s.lower(),
     "PadLeft": lambda s, width, char=" ": pad(s, width, char, True),
     "PadRight": lambda s, width, char=" ": pad(s, width, char, False),
-    "Insert": lambda s, i, v: s[:i] + _need(v, "value") + s[i:] if 0 <= i <= len(s) else (_ for _ in ()).throw(
-        argument_out_of_range("startIndex")),
-    "Remove": lambda s, start, count=None: (substring(s, 0, start) + (substring(s, start + count) if count is not None else "")),  # noqa: E501
+    "Insert": lambda s, i, v: substring(s, 0, i) + _need(v, "value") + s[i:],
+    "Remove": lambda s, start, count=None: substring(s, 0, start) + (substring(s, start + count) if count else ""),
     "ToCharArray": lambda s: [Char(c) for c in s],
     "ToString": lambda s, *fmt: str.__str__(s),
     "GetHashCode": string_hash,

@@ -41,8 +41,13 @@ class Uri:
     PathAndQuery = property(lambda self: self.AbsolutePath + self.Query)
     AbsoluteUri = property(lambda self: f"{self.Scheme}://{self.Authority}{self.PathAndQuery}{self.Fragment}")
     IsAbsoluteUri = property(lambda self: True)
-    Segments = property(lambda self: [s + "/" for s in self.AbsolutePath.split("/")[:-1]][:1] + [
-        s + "/" for s in self.AbsolutePath.split("/")[1:-1]] + ([self.AbsolutePath.split("/")[-1]] if self.AbsolutePath.split("/")[-1] else []))  # fmt: skip  # noqa: E501
+
+    @property
+    def Segments(self) -> list[str]:
+        """`/a/b` -> `["/", "a/", "b"]`."""
+        parts = self.AbsolutePath.split("/")
+        return ["/"] + [p + "/" for p in parts[1:-1]] + ([parts[-1]] if parts[-1] else [])
+
     DnsSafeHost = property(lambda self: self.Host)
     IdnHost = property(lambda self: self.Host)
 
@@ -331,13 +336,18 @@ class Regex:
         return str(self._pattern)
 
 
+def _escape_char(m: re.Match[str]) -> str:
+    c = m.group(0)
+    return {"\t": "\\t", "\n": "\\n", "\r": "\\r", "\f": "\\f"}.get(c, "\\" + c)
+
+
 class _RegexStatics:
     IsMatch = staticmethod(lambda text, pattern, options=None, *r: Regex(pattern, options).IsMatch(text))
     Match = staticmethod(lambda text, pattern, options=None, *r: Regex(pattern, options).Match(text))
     Matches = staticmethod(lambda text, pattern, options=None, *r: Regex(pattern, options).Matches(text))
     Replace = staticmethod(lambda text, pattern, repl, options=None, *r: Regex(pattern, options).Replace(text, repl))
     Split = staticmethod(lambda text, pattern, options=None, *r: Regex(pattern, options).Split(text))
-    Escape = staticmethod(lambda s: re.sub(r"([\\*+?|{\[()^$.# \t\n\r\f])", lambda m: {"\t": "\\t", "\n": "\\n", "\r": "\\r", "\f": "\\f"}.get(m.group(1), "\\" + m.group(1)), s))  # fmt: skip  # noqa: E501
+    Escape = staticmethod(lambda s: re.sub(r"[\\*+?|{\[()^$.# \t\n\r\f]", _escape_char, s))
     Unescape = staticmethod(lambda s: re.sub(r"\\(.)", r"\1", s))
 
 
