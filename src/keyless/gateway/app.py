@@ -108,7 +108,7 @@ class GatewayService:
             out.append((b"content-length", length.encode("latin-1")))
         try:
             await send({"type": "http.response.start", "status": response.status, "headers": out})
-            async for chunk in upstream.content.iter_chunked(64 * 1024):
+            async for chunk in upstream:
                 await send({"type": "http.response.body", "body": chunk, "more_body": True})
             await send({"type": "http.response.body", "body": b""})
         finally:
@@ -322,6 +322,7 @@ class Gateways:
             lifespan="off",
             server_header=False,
             date_header=False,  # the backend's Date passes through; two would be wrong
+            proxy_headers=False,  # the client's address is the peer's; X-Forwarded-For is not trusted
             timeout_graceful_shutdown=5,
         )
         server = _Server(config)

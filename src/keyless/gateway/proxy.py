@@ -1,4 +1,7 @@
-"""The backend client: one pooled aiohttp session per process, the request as policies left it, host aliases.
+"""The backend client: pooled keep-alive connections, the request as policies left it, host aliases.
+
+forward-request goes through `_http1` (a lean HTTP/1.1 client); the aiohttp session (`session`, shared with
+send-request) serves redirect-following and HEAD requests.
 
 The backend URL is `context.Request.Url` (serviceUrl + the path after the API's path + the full incoming
 query, apim.md §7; changed by rewrite-uri, set-backend-service...). A URL naming an aliased Azure host
@@ -13,7 +16,8 @@ from typing import Any
 
 import aiohttp
 
-from keyless.gateway.http_types import GatewayResponse, Headers
+from keyless.gateway._http1 import BodyStream, Http1Pool, serialize
+from keyless.gateway.http_types import GatewayResponse, Headers, Url
 from keyless.gateway.policy import PolicyError
 
 # Hop-by-hop headers (RFC 9110 §7.6.1) and those the client library sets itself.
@@ -29,11 +33,11 @@ HOP_BY_HOP = frozenset(
         "trailers",
         "transfer-encoding",
         "upgrade",
+        "expect",
         "host",
         "content-length",
     }
 )
-STREAM_ABOVE = 256 * 1024  # smaller bodies are read at once: one await, no chunk loop
 RESPONSE_DROP = frozenset({"connection", "keep-alive", "proxy-connection", "transfer-encoding", "trailer", "upgrade"})
 
 
@@ -45,6 +49,7 @@ class BackendPool:
         self.aliases = aliases
         self.limit = limit
         self._session: aiohttp.ClientSession | None = None
+        self.http1 = Http1Pool(ssl_context)
 
     @property
     def session(self) -> aiohttp.ClientSession:
@@ -64,6 +69,7 @@ class BackendPool:
         return self._session
 
     async def close(self) -> None:
+        await self.http1.close()
         if self._session is not None:
             await self._session.close()
             self._session = None
@@ -90,34 +96,42 @@ class BackendPool:
         """Send `state.request` to its URL and return the backend's response.
 
         The body is read in full unless `stream` is set and it is large or of unknown length; then the response
-        carries the open `stream` and the listener copies it to the client.
+        carries an open `stream` (async-iterable, with `release()`) and the listener copies it to the client.
         """
         request = state.request
         headers = [(n, v) for n, v in request.headers.items() if n.lower() not in HOP_BY_HOP]
-        forwarded = request.headers.get("X-Forwarded-For")
         ip = request.client_ip
         if ip:
+            forwarded = request.headers.get("X-Forwarded-For")
             headers = [(n, v) for n, v in headers if n.lower() != "x-forwarded-for"]
             headers.append(("X-Forwarded-For", f"{forwarded}, {ip}" if forwarded else ip))
-        url = self.target(str(request.url))
+        url = request.url
+        if self.aliases is not None and self.aliases.lookup(url.host) is not None:
+            url = Url.parse(self.aliases.resolve(str(url)))
         try:
             async with asyncio.timeout(seconds):
-                upstream = await self.session.request(
-                    request.method, url, headers=headers, data=request.body or None, allow_redirects=follow_redirects
-                )
-                out = Headers((k, v) for k, v in upstream.headers.items() if k.lower() not in RESPONSE_DROP)
-                length = upstream.content_length
-                if stream and (length is None or length > STREAM_ABOVE):
-                    return GatewayResponse(upstream.status, out, b"", upstream.reason or "", stream=upstream)
-                try:
-                    body = await upstream.read()
-                finally:
-                    upstream.release()
-                return GatewayResponse(upstream.status, out, body, upstream.reason or "")
+                if follow_redirects or request.method == "HEAD":
+                    return await self._aiohttp(request.method, str(url), headers, request.body, follow_redirects)
+                data = serialize(request.method, url.path + url.query_string, url.authority, headers, request.body)
+                exchange, conn = await self.http1.exchange((url.scheme, url.host, url.port), data, stream_ok=stream)
         except TimeoutError:
             raise PolicyError(source, "Timeout", "Request to the backend service timed out") from None
-        except (aiohttp.ClientError, OSError) as exc:
+        except (aiohttp.ClientError, OSError, ValueError) as exc:
             kind = type(exc).__name__
             raise PolicyError(
                 source, "BackendConnectionFailure", f"The backend service could not be reached ({kind})"
             ) from None
+        out = Headers(h for h in exchange.headers if h[0].lower() not in RESPONSE_DROP)
+        if exchange.streaming:
+            return GatewayResponse(exchange.status, out, b"", exchange.reason, stream=BodyStream(exchange, conn))
+        body = exchange.chunks[0] if len(exchange.chunks) == 1 else b"".join(exchange.chunks)
+        return GatewayResponse(exchange.status, out, body, exchange.reason)
+
+    async def _aiohttp(
+        self, method: str, url: str, headers: list[tuple[str, str]], body: bytes | None, follow: bool
+    ) -> GatewayResponse:
+        """Redirect-following and HEAD requests go through aiohttp (the lean client does neither)."""
+        async with self.session.request(method, url, headers=headers, data=body or None, allow_redirects=follow) as r:
+            data = await r.read()
+            out = Headers((k, v) for k, v in r.headers.items() if k.lower() not in RESPONSE_DROP)
+            return GatewayResponse(r.status, out, data, r.reason or "")

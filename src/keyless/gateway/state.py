@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 import uuid
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from keyless.gateway.http_types import GatewayRequest, GatewayResponse
@@ -50,6 +50,7 @@ class RequestState:
 
     __slots__ = (
         "_context",
+        "_request_id",
         "api",
         "backend",
         "last_error",
@@ -57,7 +58,6 @@ class RequestState:
         "operation",
         "product",
         "request",
-        "request_id",
         "response",
         "section",
         "services",
@@ -67,7 +67,6 @@ class RequestState:
         "stream_ok",
         "subscription",
         "subscription_key",
-        "timestamp",
         "trace_log",
         "tracing",
         "user",
@@ -101,10 +100,21 @@ class RequestState:
         self.step: Any = None  # the compiled step running now (for LastError.Scope/Section/Path/PolicyId)
         self.trace_log = trace_log
         self.tracing = trace_log is not None
-        self.request_id = uuid.uuid4()
+        self._request_id: uuid.UUID | None = None
         self.started = time.monotonic()
-        self.timestamp = datetime.now(UTC)
         self._context: Any = None
+
+    @property
+    def request_id(self) -> uuid.UUID:
+        """`context.RequestId` (and the 500 body's activityId); made on first use."""
+        if self._request_id is None:
+            self._request_id = uuid.uuid4()
+        return self._request_id
+
+    @property
+    def timestamp(self) -> datetime:
+        """`context.Timestamp`: when the gateway received the request (UTC)."""
+        return datetime.now(UTC) - timedelta(seconds=time.monotonic() - self.started)
 
     @property
     def context(self) -> Any:
