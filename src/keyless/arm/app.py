@@ -61,6 +61,8 @@ class ManagementApp:
         self.owners = owners
         self.tenant_id = tenant_id
         self.extensions: dict[tuple[str, str], Extension] = {}
+        # Ids of asynchronous operations answered with 202 (all finished already), oldest first.
+        self.operations: dict[str, None] = {}
 
     def extend(self, method: str, path: str, handler: Extension) -> None:
         self.extensions[(method, path)] = handler
@@ -124,6 +126,8 @@ class ManagementApp:
         if len(segs) == 4 and lowered[0] == "subscriptions" and lowered[2] == "resourcegroups":
             return await self._group(method, segs[1], segs[3], body)
 
+        if method == "GET" and (done := self._operation_result(segs)) is not None:
+            return done
         parsed = parse(path, method=method)
         if parsed is None:
             raise ArmError(404, "InvalidResourceType", f"No route matches '{method} {path}'.")
@@ -145,8 +149,35 @@ class ManagementApp:
         if method == "PATCH":
             return JSONResponse(await self.router.patch(parsed, api_version, body))
         if method == "DELETE":
-            return Response(status_code=200 if await self.router.delete(parsed, api_version) else 204)
+            if not await self.router.delete(parsed, api_version):
+                return Response(status_code=204)
+            rtype = self.router.registry.get(parsed.type_name)
+            if rtype is not None and rtype.delete_async:
+                return self._accepted(request, parsed.namespace or "", api_version)
+            return Response(status_code=200)
         raise ArmError(405, "MethodNotAllowed", f"The method '{method}' is not allowed on this path.")
+
+    def _accepted(self, request: Request, namespace: str, api_version: str) -> Response:
+        """ARM's asynchronous answer (202 + Location) for a delete keyless has already finished."""
+        operation = str(uuid.uuid4())
+        self.operations[operation] = None
+        while len(self.operations) > 10_000:
+            self.operations.pop(next(iter(self.operations)))
+        base = str(request.base_url).rstrip("/")
+        location = (
+            f"{base}/subscriptions/{self.router.subscription_id}/providers/{namespace}/locations/"
+            f"{self.router.location}/operationResults/{operation}?api-version={api_version}"
+        )
+        return Response(status_code=202, headers={"Location": location, "Retry-After": "0"})
+
+    def _operation_result(self, segs: list[str]) -> Response | None:
+        """`GET .../providers/{ns}/locations/{loc}/operationResults/{id}`: 204 once the operation has finished."""
+        lowered = [s.lower() for s in segs]
+        if len(segs) != 8 or lowered[2] != "providers" or lowered[4] != "locations" or lowered[6] != "operationresults":
+            return None
+        if segs[7] not in self.operations:
+            raise ArmError(404, "OperationNotFound", f"The operation '{segs[7]}' was not found.")
+        return Response(status_code=204)
 
     async def _group(self, method: str, subscription: str, name: str, body: bytes) -> Response:
         if method in ("GET", "HEAD"):

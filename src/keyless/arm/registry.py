@@ -33,6 +33,9 @@ class ResourceType:
     tracked: bool = True  # tracked (top-level) resources need `location` and carry `tags`
     # How the provider spells the resource group segment in the ids it returns (MSI writes `resourcegroups`).
     group_segment: str = "resourceGroups"
+    # DELETE is a long-running operation for this type (the SDK accepts only 202/204): keyless deletes at once
+    # and answers 202 with a Location that reports completion.
+    delete_async: bool = False
 
     @property
     def key(self) -> str:

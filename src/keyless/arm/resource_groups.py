@@ -7,7 +7,7 @@ from typing import Any
 
 from keyless.arm.errors import ArmError, bad_body
 from keyless.arm.resource_id import resource_group_id
-from keyless.arm.router import ArmRouter, check_tracked, page, parse_json_body
+from keyless.arm.router import DELETE_REQUEST, ArmRouter, check_tracked, page, parse_json_body
 
 GROUP_TYPE = "Microsoft.Resources/resourceGroups"
 
@@ -105,10 +105,14 @@ class ResourceGroups:
             return False
         # Every resource in the group goes too, each through its type's own delete (identities leave Entra).
         rows = await self.resources.descendants(rid)
-        for row in sorted(rows, key=lambda r: -len(r.key)):
-            rtype = self.router.registry.get(row.type)
-            if rtype and rtype.on_delete:
-                await rtype.on_delete(dict(row.body))
+        token = DELETE_REQUEST.set(rid)
+        try:
+            for row in sorted(rows, key=lambda r: -len(r.key)):
+                rtype = self.router.registry.get(row.type)
+                if rtype and rtype.on_delete:
+                    await rtype.on_delete(dict(row.body))
+        finally:
+            DELETE_REQUEST.reset(token)
         await self.resources.delete_tree(rid)
         return True
 

@@ -7,6 +7,7 @@ module holds only what is particular to it.
 from __future__ import annotations
 
 import json
+from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode
@@ -22,6 +23,9 @@ from keyless.platform.models import ArmResource
 from keyless.platform.store import Store
 
 PAGE_SIZE = 100
+
+# The id a running DELETE was asked for, so an `on_delete` can tell a cascade from a direct delete.
+DELETE_REQUEST: ContextVar[str | None] = ContextVar("DELETE_REQUEST", default=None)
 
 
 @dataclass
@@ -214,6 +218,9 @@ class ArmRouter:
         await self.check_scope(path)
         rtype = self._single(path, api_version)
         body = parse_json_body(raw)
+        if body is None and not rtype.tracked:
+            # A proxy resource's PUT may carry no body at all (the SDK's product-API link); its type decides.
+            body = {}
         if not isinstance(body, dict):
             raise errors.bad_body(
                 "The request content was invalid and could not be deserialized: 'the body must be a JSON object.'"
@@ -279,12 +286,16 @@ class ArmRouter:
         if body is None:
             return False
         resource_id = body["id"]
-        for row in sorted(await self.resources.descendants(resource_id), key=lambda r: -len(r.key)):
-            child_type = self.registry.get(row.type)
-            if child_type and child_type.on_delete:
-                await child_type.on_delete(dict(row.body))
-        if rtype.on_delete:
-            await rtype.on_delete(body)
+        token = DELETE_REQUEST.set(resource_id)
+        try:
+            for row in sorted(await self.resources.descendants(resource_id), key=lambda r: -len(r.key)):
+                child_type = self.registry.get(row.type)
+                if child_type and child_type.on_delete:
+                    await child_type.on_delete(dict(row.body))
+            if rtype.on_delete:
+                await rtype.on_delete(body)
+        finally:
+            DELETE_REQUEST.reset(token)
         await self.resources.delete_tree(resource_id)
         return True
 

@@ -55,6 +55,7 @@ def child_type(
     actions: dict[str, ActionFn] | None = None,
     related: Callable[[dict[str, Any]], Awaitable[list[str]]] | None = None,
     check_names: bool = True,
+    delete_async: bool = False,
 ) -> ResourceType:
     """A child of Microsoft.ApiManagement/service: `build(ctx, properties)` returns the body to store (or raises)."""
 
@@ -77,7 +78,14 @@ def child_type(
         return hide(shown) if hide else shown
 
     return ResourceType(
-        type_name, API_VERSIONS, prepare, on_delete=on_delete, actions=actions or {}, view=view, tracked=False
+        type_name,
+        API_VERSIONS,
+        prepare,
+        on_delete=on_delete,
+        actions=actions or {},
+        view=view,
+        tracked=False,
+        delete_async=delete_async,
     )
 
 

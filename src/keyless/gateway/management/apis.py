@@ -219,4 +219,5 @@ def resource_type(catalog: Catalog) -> ResourceType:
         config = await catalog.config(service_id(body["id"]))
         return [link["id"] for link in config.of(PRODUCT_APIS) if link["name"].lower() == body["name"].lower()]
 
-    return child_type(catalog, TYPE, build, related=related)
+    # The SDK deletes APIs as a long-running operation (202/204 only).
+    return child_type(catalog, TYPE, build, related=related, delete_async=True)

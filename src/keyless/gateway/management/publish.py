@@ -10,10 +10,10 @@ gateway sees exactly what the store will hold. Other keyless nodes on a shared s
 from __future__ import annotations
 
 import logging
-import sys
 from typing import TYPE_CHECKING, Any
 
 from keyless.arm.errors import ArmError
+from keyless.arm.router import DELETE_REQUEST
 from keyless.gateway.management._common import SERVICE, name_of, relative, service_id
 from keyless.gateway.management.compiling import Compiled, compile_service
 from keyless.gateway.management.config import (
@@ -139,17 +139,9 @@ class Catalog:
 
 
 def requested_delete_id() -> str | None:
-    """The id the running ARM DELETE was asked for; the router calls `on_delete` for each descendant first and
-    does not say which one was requested, so a cascade would otherwise look like direct deletes."""
-    from keyless.arm.router import ArmRouter
-
-    frame = sys._getframe(1)
-    while frame is not None:
-        if frame.f_code is ArmRouter.delete.__code__:
-            path = frame.f_locals.get("path")
-            return path.resource_id() if path is not None else None
-        frame = frame.f_back  # type: ignore[assignment]
-    return None
+    """The id the running ARM DELETE was asked for: the router calls `on_delete` for each descendant first, and a
+    cascade must not look like direct deletes."""
+    return DELETE_REQUEST.get()
 
 
 # --- the seam with the gateway core (0002): keyless.gateway.snapshot and keyless.gateway.app.Gateways -------------
