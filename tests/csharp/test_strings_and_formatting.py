@@ -43,6 +43,7 @@ STRINGS = [
     ('@("abc"[1])', "b"),
     ('@("abc".ToCharArray().Length)', 3),
     ('@("abc".Insert(1, "X").Remove(0, 1))', "Xbc"),
+    ('@("abcdef".Remove(1, 0) + "|" + "abcdef".Remove(4))', "abcdef|abcd"),
 ]
 
 

@@ -63,3 +63,8 @@ def test_a_block_whose_every_path_returns_or_throws_compiles() -> None:
         compile_expression("@{ while (true) { break; } }")
     with pytest.raises(CSharpSyntaxError, match="Not all code paths"):
         compile_expression("@{ try { return 1; } catch (Exception) { } }")
+
+
+def test_absurd_nesting_is_a_syntax_error_not_a_crash() -> None:
+    with pytest.raises(CSharpSyntaxError, match="nested too deeply"):
+        compile_expression("@(" + "(" * 5000 + "1" + ")" * 5000 + ")")

@@ -59,6 +59,14 @@ class Expression:
 def compile_expression(text: str) -> Expression:
     """Compiles a whole policy expression; raises CSharpSyntaxError with line/column relative to text."""
     src = Source(text)
+    try:
+        return _compile(src)
+    except RecursionError:
+        raise src.error("The expression is nested too deeply", 0) from None
+
+
+def _compile(src: Source) -> Expression:
+    text = src.text
     tree = Parser(src).parse_policy_expression()
     c = Compiler(src)
     if isinstance(tree, n.Block):

@@ -136,6 +136,14 @@ def replace(s: str, old: Any, new: Any, *rest: Any) -> str:
     return s.replace(old, new)
 
 
+def _remove(s: str, start: int, count: int | None) -> str:
+    if count is None:
+        return substring(s, 0, start)
+    if count < 0:
+        raise argument_out_of_range("count", "Count cannot be less than zero.")
+    return substring(s, 0, start) + substring(s, start + count)
+
+
 def pad(s: str, width: int, char: str = " ", left: bool = True) -> str:
     if width < 0:
         raise argument_out_of_range("totalWidth", "Non-negative number required.")
@@ -185,7 +193,7 @@ builtin_members(str, {
     "PadLeft": lambda s, width, char=" ": pad(s, width, char, True),
     "PadRight": lambda s, width, char=" ": pad(s, width, char, False),
     "Insert": lambda s, i, v: substring(s, 0, i) + _need(v, "value") + s[i:],
-    "Remove": lambda s, start, count=None: substring(s, 0, start) + (substring(s, start + count) if count else ""),
+    "Remove": lambda s, start, count=None: _remove(s, start, count),
     "ToCharArray": lambda s: [Char(c) for c in s],
     "ToString": lambda s, *fmt: str.__str__(s),
     "GetHashCode": string_hash,
