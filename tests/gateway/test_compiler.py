@@ -99,6 +99,11 @@ def test_steps_are_stamped_with_scope_section_path_and_id() -> None:
         ("<policies><inbound><forward-request/></inbound></policies>", "not allowed in the 'inbound' section", None),
         ("<policies><inbound><x-once v='1'/></inbound></policies>", "not allowed at the api scope", "x-once"),
         (
+            "<policies><backend><forward-request/><forward-request/></backend></policies>",
+            "only once in the 'backend' section",
+            "forward-request",
+        ),
+        (
             "<policies><inbound><choose><when condition='true'><base/></when></choose></inbound></policies>",
             "<base/>",
             "base",

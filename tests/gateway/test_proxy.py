@@ -135,3 +135,110 @@ async def test_forward_request_policy_attributes(backend: str) -> None:
             await run('<forward-request fail-on-error-status-code="true"/>', "/missing")
     finally:
         await pool.close()
+
+
+# ----------------------------------------------------------------------------------------------- the HTTP/1.1 client
+
+
+async def raw_server(handler: Any) -> tuple[asyncio.AbstractServer, int]:
+    """A TCP server answering with bytes we write by hand (to shape responses aiohttp would not)."""
+    server = await asyncio.start_server(handler, "127.0.0.1", 0)
+    return server, server.sockets[0].getsockname()[1]
+
+
+async def read_head(reader: asyncio.StreamReader) -> bytes:
+    return await reader.readuntil(b"\r\n\r\n")
+
+
+async def test_chunked_close_delimited_and_interim_responses() -> None:
+    async def handler(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        head = await read_head(reader)
+        if b"/chunked" in head:
+            writer.write(b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n6\r\n world\r\n0\r\n\r\n")
+        elif b"/interim" in head:
+            writer.write(b"HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 201 Created\r\nContent-Length: 2\r\n\r\nok")
+        else:  # no length: the body ends with the connection
+            writer.write(b"HTTP/1.1 200 OK\r\nConnection: close\r\n\r\nuntil the end")
+            await writer.drain()
+            writer.close()
+            return
+        await writer.drain()
+        await read_head(reader)  # keep-alive: wait for the next request or EOF
+        writer.close()
+
+    server, port = await raw_server(handler)
+    pool = BackendPool()
+    try:
+        for path, status, body in (
+            ("/chunked", 200, b"hello world"),
+            ("/interim", 201, b"ok"),
+            ("/eof", 200, b"until the end"),
+        ):
+            response = await pool.forward(make_state(f"http://127.0.0.1:{port}{path}", pool))
+            assert (response.status, response.body) == (status, body)
+            assert "Transfer-Encoding" not in response.headers
+    finally:
+        await pool.close()
+        server.close()
+
+
+async def test_a_connection_the_backend_closed_while_idle_is_replaced() -> None:
+    served = 0
+
+    async def handler(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        nonlocal served
+        await read_head(reader)
+        served += 1
+        writer.write(b"HTTP/1.1 200 OK\r\nContent-Length: 1\r\n\r\n" + str(served).encode())
+        await writer.drain()
+        writer.close()  # keep-alive announced, then dropped: the pooled connection is stale
+
+    server, port = await raw_server(handler)
+    pool = BackendPool()
+    try:
+        first = await pool.forward(make_state(f"http://127.0.0.1:{port}/", pool))
+        await asyncio.sleep(0)
+        second = await pool.forward(make_state(f"http://127.0.0.1:{port}/", pool))
+        assert (first.body, second.body) == (b"1", b"2")
+    finally:
+        await pool.close()
+        server.close()
+
+
+async def test_header_injection_is_refused(backend: str) -> None:
+    pool = BackendPool()
+    try:
+        with pytest.raises(PolicyError) as err:
+            await pool.forward(make_state(backend + "/echo", pool, headers=[("X-Evil", "a\r\nX-Injected: 1")]))
+        assert err.value.reason == "BackendConnectionFailure"
+    finally:
+        await pool.close()
+
+
+async def test_https_backend_signed_by_keylesss_ca(tmp_path: Any) -> None:
+    import ssl
+
+    from keyless.platform.tls import ensure_tls
+
+    files = ensure_tls(tmp_path / "tls")
+
+    async def hello(request: web.Request) -> web.Response:
+        return web.Response(text="secure")
+
+    app = web.Application()
+    app.router.add_get("/s", hello)
+    runner = web.AppRunner(app, access_log=None)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0, ssl_context=files.server_context())
+    await site.start()
+    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+    trusting, default = BackendPool(files.client_context()), BackendPool(ssl.create_default_context())
+    try:
+        response = await trusting.forward(make_state(f"https://127.0.0.1:{port}/s", trusting))
+        assert (response.status, response.body) == (200, b"secure")
+        with pytest.raises(PolicyError):  # a client that does not trust keyless's CA refuses the backend
+            await default.forward(make_state(f"https://127.0.0.1:{port}/s", default))
+    finally:
+        await trusting.close()
+        await default.close()
+        await runner.cleanup()

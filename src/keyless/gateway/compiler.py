@@ -191,6 +191,7 @@ class _Compilation:
         self.fragments = fragments
         self.fragments_used: set[str] = set()
         self.paths: dict[int, str] = {}
+        self.once_seen: dict[tuple[str, str], int] = {}
 
     def index(self, element: Element, prefix: str) -> None:
         """Record the LastError.Path of every element below `element` (1-based positions, `\\`-joined)."""
@@ -222,8 +223,26 @@ class _Compilation:
                 seen_base = True
                 out.append(BASE)
                 continue
-            out.append(self.step(element, section))
+            step = self.step(element, section)
+            if allow_base:
+                self.check_once(step, element, section)
+            out.append(step)
         return tuple(out)
+
+    def check_once(self, step: Step, element: Element, section: str | None) -> None:
+        """A policy APIM allows once per document (forward-request, rate-limit) may not repeat in a section."""
+        spec = self.registry.get(step.name)
+        if spec is None or not spec.once:
+            return
+        key = (section or "", step.name)
+        self.once_seen[key] = self.once_seen.get(key, 0) + 1
+        if self.once_seen[key] > 1:
+            raise ValidationError(
+                f"The policy '{step.name}' may appear only once in the '{section}' section",
+                step.name,
+                element.line,
+                element.column,
+            )
 
     def step(self, element: Element, section: str | None) -> Step:
         spec = self.registry.get(element.name)
