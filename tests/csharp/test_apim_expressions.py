@@ -158,3 +158,19 @@ def test_body_as_consumes_unless_preserved() -> None:
     assert run('@((int)context.Request.Body.As<JObject>()["a"])', ctx) == 1
     with pytest.raises(ExpressionRuntimeError, match="InvalidOperationException"):
         run("@(context.Request.Body.As<string>())", ctx)
+
+
+def test_casting_a_variable_unboxes_it_without_conversions() -> None:
+    from keyless.csharp.dotnet.json import parse_token
+
+    ctx = Context(d=1.5, n=7, token=parse_token('{"a": "x"}')["a"])
+    assert run('@((double)context.Variables["d"])', ctx) == 1.5
+    assert run('@((int)context.Variables["n"])', ctx) == 7
+    assert run('@((int)(double)context.Variables["d"])', ctx) == 1
+    with pytest.raises(
+        ExpressionRuntimeError, match="Unable to cast object of type 'System.Double' to type 'System.Int32'"
+    ):
+        run('@((int)context.Variables["d"])', ctx)
+    with pytest.raises(ExpressionRuntimeError, match="InvalidCastException"):
+        run('@((string)context.Variables.GetValueOrDefault("token"))', ctx)
+    assert run('@((string)((JToken)context.Variables["token"]))', ctx) == "x"

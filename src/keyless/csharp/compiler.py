@@ -290,7 +290,7 @@ class Compiler:
     def e_Cast(self, node: n.Cast) -> Fn:
         ref = self.type_ref(node.type)
         operand = self.expr(node.operand)
-        cast = ref.cast
+        cast = ref.unbox if _object_typed(node.operand) else ref.cast
         return lambda f: cast(operand(f))
 
     def e_AsType(self, node: n.AsType) -> Fn:
@@ -494,6 +494,20 @@ def _exception(v: Any) -> BaseException:
     if isinstance(v, DotNetException):
         return v
     raise DotNetException("InvalidCastException", "The type thrown must be derived from System.Exception")
+
+
+def _object_typed(node: n.Node) -> bool:
+    """`context.Variables[...]` and `context.Variables.GetValueOrDefault(...)` are `object`: casts unbox them."""
+    if isinstance(node, n.Index):
+        return isinstance(node.target, n.Member) and node.target.name == "Variables"
+    if isinstance(node, n.Call) and not node.type_args and isinstance(node.target, n.Member):
+        target = node.target
+        return (
+            target.name == "GetValueOrDefault"
+            and isinstance(target.target, n.Member)
+            and target.target.name == "Variables"
+        )
+    return False
 
 
 def _has_conditional(node: n.Node) -> bool:

@@ -293,6 +293,13 @@ class TypeRef:
             return value
         raise invalid_cast(type_name(value), t.full_name)
 
+    def unbox(self, value: Any) -> Any:
+        """C# `(T)obj` when obj's static type is `object`: no numeric or user-defined conversions apply."""
+        if value is None or self.name in ("object", "dynamic") or self.is_instance(value):
+            return self.cast(value)
+        t = TYPES.get(self.name)
+        raise invalid_cast(type_name(value), _full(self) if t is None or self.rank else t.full_name)
+
 
 def _full(ref: TypeRef) -> str:
     t = TYPES.get(ref.name)
