@@ -168,7 +168,7 @@ def test_casting_a_variable_unboxes_it_without_conversions() -> None:
     assert run('@((int)context.Variables["n"])', ctx) == 7
     assert run('@((int)(double)context.Variables["d"])', ctx) == 1
     with pytest.raises(
-        ExpressionRuntimeError, match="Unable to cast object of type 'System.Double' to type 'System.Int32'"
+        ExpressionRuntimeError, match=r"Unable to cast object of type 'System\.Double' to type 'System\.Int32'"
     ):
         run('@((int)context.Variables["d"])', ctx)
     with pytest.raises(ExpressionRuntimeError, match="InvalidCastException"):
