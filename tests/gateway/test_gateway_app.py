@@ -449,6 +449,21 @@ async def test_large_bodies_pass_through_whole(echo: Echo, gateway: Any, outboun
         assert ("X-Seen" in headers) == ("X-Seen" in outbound)
 
 
+async def test_cors_preflight_without_an_options_operation(echo: Echo, gateway: Any) -> None:
+    cors = (
+        "<cors><allowed-origins><origin>https://app.example</origin></allowed-origins>"
+        "<allowed-methods><method>GET</method><method>POST</method></allowed-methods></cors>"
+    )
+    g = await gateway(config(echo.url, {("api", "orders"): document(cors + "<base/>" + mark("after-cors"))}))
+    preflight = {"Origin": "https://app.example", "Access-Control-Request-Method": "POST"}
+    status, headers, _, _ = await g.call("OPTIONS", "/orders/items", headers=preflight)  # no key needed
+    assert status == 200
+    assert headers["Access-Control-Allow-Origin"] == "https://app.example"
+    assert echo.calls == 0
+    status, _, body, _ = await g.call("OPTIONS", "/orders/nothing-here", headers=preflight)
+    assert (status, body) == (404, NOT_FOUND)
+
+
 # ----------------------------------------------------------------------------------------------- trace
 
 

@@ -16,8 +16,10 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl
 
+from keyless.gateway.compiler import StepList
 from keyless.gateway.http_types import GatewayRequest, GatewayResponse, Headers, Url
-from keyless.gateway.pipeline import builtin_error, execute, gateway_error
+from keyless.gateway.pipeline import builtin_error, execute, gateway_error, handle_error
+from keyless.gateway.policy import STOP, PolicyError
 from keyless.gateway.proxy import BackendPool
 from keyless.gateway.snapshot import ApiRecord, Snapshot
 from keyless.gateway.state import GatewayServices, RequestState
@@ -140,6 +142,10 @@ class GatewayService:
         trace = Trace() if headers.get("Ocp-Apim-Trace", "").lower() == "true" else None
         state = RequestState(request, self.services, snap, trace_log=trace)
         state.api = api
+        if operation is None and method == "OPTIONS" and "Access-Control-Request-Method" in headers:
+            preflight = await self._preflight(snap, state, path, query)
+            if preflight is not None:
+                return preflight
         if operation is None:
             plan = snap.plan(api, None, None)
             return await builtin_error(
@@ -172,6 +178,31 @@ class GatewayService:
             location = f"{original.scheme}://{original.authority}{TRACE_PATH}{trace.trace_id}"
             response.headers.set("Ocp-Apim-Trace-Location", location)
         return response
+
+    async def _preflight(
+        self, snap: Snapshot, state: RequestState, path: str, query: dict[str, list[str]]
+    ) -> GatewayResponse | None:
+        """A CORS preflight without an OPTIONS operation: only the effective `cors` policies of the operation the
+        preflight asks about run (APIM answers preflights this way; no subscription key is expected)."""
+        api = state.api
+        assert api is not None
+        requested = state.request.headers.get("Access-Control-Request-Method") or ""
+        _, operation, params, _ = snap.router.match(requested.strip().upper(), path, query)
+        if operation is None:
+            return None
+        product = authorize(snap, api, None).product
+        plan = snap.plan(api, operation, product)
+        cors = StepList(tuple(s for s in plan.inbound.steps if s.name == "cors"))
+        if not cors:
+            return None
+        state.operation, state.matched_parameters, state.product = operation, params, product
+        state.section = "inbound"
+        try:
+            stopped = await cors.run(state)
+        except PolicyError as exc:
+            await handle_error(plan, state, exc, own_response=state.response is not None)
+            return state.ensure_response()
+        return state.response if stopped is STOP and state.response is not None else None
 
     def _inspect(self, trace: Trace, state: RequestState, key: str | None) -> None:
         """The api-inspector entries: the request as received and the configuration it matched."""
