@@ -1,5 +1,4 @@
-"""cache-lookup-value: APIM's cache read by key into a context variable (a miss leaves the variable unset
-unless default-value is given); caching-type picks the built-in or the external cache."""
+"""cache-lookup-value: APIM's cache read by key into a context variable (a miss leaves it unset)."""
 
 from __future__ import annotations
 

@@ -1,5 +1,4 @@
-"""limit-concurrency: APIM's cap on requests running the enclosed policies at once, per key; a request
-over the cap fails at once with 429 Too Many Requests."""
+"""limit-concurrency: APIM's cap on requests inside the enclosed policies at once, per key (429 over it)."""
 
 from __future__ import annotations
 

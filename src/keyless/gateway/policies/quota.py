@@ -1,5 +1,4 @@
-"""quota: APIM's per-subscription call and/or bandwidth quota over fixed periods counted from the
-subscription's start (403 "Out of call volume quota..." + Retry-After), with per-API/operation quotas."""
+"""quota: APIM's per-subscription call/bandwidth quota over fixed periods from the subscription's start (403)."""
 
 from __future__ import annotations
 

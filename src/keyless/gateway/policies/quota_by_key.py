@@ -1,5 +1,4 @@
-"""quota-by-key: APIM's call and/or bandwidth quota per counter key over fixed periods from
-first-period-start (403 + Retry-After); one increment per key per request, however many policies name it."""
+"""quota-by-key: APIM's call/bandwidth quota per counter key over fixed periods from first-period-start (403)."""
 
 from __future__ import annotations
 

@@ -1,5 +1,4 @@
-"""rate-limit: APIM's per-subscription sliding-window call rate limit (429 + Retry-After), with per-API and
-per-operation limits from `<api>`/`<operation>` children; requests without a subscription key pass."""
+"""rate-limit: APIM's per-subscription sliding-window call limit (429 + Retry-After), with per-API/operation limits."""
 
 from __future__ import annotations
 

@@ -1,5 +1,4 @@
-"""rate-limit-by-key: APIM's sliding-window call rate limit per counter key (429 + Retry-After); with an
-increment-condition the call is counted after the response, when the condition can see it."""
+"""rate-limit-by-key: APIM's sliding-window call limit per counter key (429 + Retry-After)."""
 
 from __future__ import annotations
 

@@ -1,5 +1,4 @@
-"""retry: APIM's retry loop: run the child policies once, then again while `condition` holds and retries
-remain, waiting a fixed, linear or exponential interval between tries (first-fast-retry: no first wait)."""
+"""retry: APIM's retry loop over its child policies with fixed, linear or exponential waits."""
 
 from __future__ import annotations
 

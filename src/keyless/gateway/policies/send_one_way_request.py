@@ -1,5 +1,4 @@
-"""send-one-way-request: APIM's fire-and-forget call-out: the request is built now, sent in the background,
-and neither its response nor its failure reaches the caller's request."""
+"""send-one-way-request: APIM's fire-and-forget call-out; its response and failure never reach the caller."""
 
 from __future__ import annotations
 

@@ -1,6 +1,4 @@
-"""send-request: APIM's call-out: build a new request (or a copy of the current one) from set-url,
-set-method, set-header, set-body and authentication-* children, send it within `timeout` seconds and put
-the response in a variable (null with ignore-error; otherwise LastError Timeout/BackendConnectionFailure)."""
+"""send-request: APIM's call-out whose response (an IResponse, or null with ignore-error) lands in a variable."""
 
 from __future__ import annotations
 
