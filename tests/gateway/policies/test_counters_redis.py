@@ -41,6 +41,11 @@ async def store(request: pytest.FixtureRequest) -> AsyncIterator[tuple[Any, Cloc
     connection = RedisConnection(REDIS_URL)
     prefix = f"keyless-test:{uuid.uuid4().hex}:"
     yield RedisCounters(connection, clock, prefix=prefix), clock
+    await _delete_prefix(connection, prefix)
+    await connection.close()
+
+
+async def _delete_prefix(connection: RedisConnection, prefix: str) -> None:
     cursor = "0"
     while True:
         cursor, keys = await connection.execute("SCAN", cursor, "MATCH", prefix + "*", "COUNT", 1000)
@@ -48,7 +53,6 @@ async def store(request: pytest.FixtureRequest) -> AsyncIterator[tuple[Any, Cloc
             await connection.execute("DEL", *keys)
         if cursor == "0":
             break
-    await connection.close()
 
 
 async def test_sliding_window(store: tuple[Any, Clock]) -> None:
@@ -115,7 +119,7 @@ async def test_two_redis_clients_share_counters() -> None:
         assert (await node_a.rate_hit("shared", 2, 60)).allowed
         assert (await node_b.rate_hit("shared", 2, 60)).allowed
         assert not (await node_a.rate_hit("shared", 2, 60)).allowed
-        await first.execute("DEL", prefix + "rate:shared", prefix + "rate:shared:n")
+        await _delete_prefix(first, prefix)
     finally:
         await first.close()
         await second.close()
@@ -131,3 +135,67 @@ async def test_error_replies_raise() -> None:
         assert await connection.execute("PING") == "PONG"
     finally:
         await connection.close()
+
+
+async def test_two_gateway_processes_share_one_rate_limit(tmp_path: Path) -> None:
+    """Scale-out: two gateway listeners (as two nodes would be) count one subscription's calls together."""
+    if not await _redis_reachable():
+        pytest.skip("Redis is not reachable on 127.0.0.1:6379")
+    import aiohttp
+    from aiohttp import web
+
+    from keyless.gateway.app import Gateways
+    from keyless.gateway.proxy import BackendPool
+    from keyless.gateway.snapshot import build_snapshot
+    from keyless.gateway.state import GatewayServices
+    from keyless.gateway.value_cache import InMemoryValueCache, ValueCaches
+
+    async def ok(request: web.Request) -> web.Response:
+        return web.Response(text="ok")
+
+    backend = web.AppRunner(web.Application())
+    backend.app.router.add_get("/x", ok)
+    await backend.setup()
+    site = web.TCPSite(backend, "127.0.0.1", 0)
+    await site.start()
+    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+    backend_url = f"http://127.0.0.1:{port}"
+    policy = (
+        '<policies><inbound><base/><rate-limit calls="2" renewal-period="60"/></inbound>'
+        "<backend><base/></backend><outbound><base/></outbound><on-error><base/></on-error></policies>"
+    )
+    snap = build_snapshot(
+        {"name": "svc"},
+        apis=[{"name": "a", "properties": {"path": "a", "serviceUrl": backend_url}}],
+        operations={"a": [{"name": "x", "properties": {"method": "GET", "urlTemplate": "/x"}}]},
+        subscriptions=[{"name": "s", "properties": {"scope": "/apis", "state": "active", "primaryKey": "key"}}],
+        policies={("api", "a"): policy},
+    )
+    clock, prefix = Clock(), f"keyless-test:{uuid.uuid4().hex}:"
+    connections, nodes, ports = [], [], []
+    for n in range(2):
+        connection = RedisConnection(REDIS_URL)
+        services = GatewayServices(
+            backends=BackendPool(),
+            counters=RedisCounters(connection, clock, prefix=prefix),
+            cache=ValueCaches(InMemoryValueCache(clock)),
+        )
+        node = Gateways(services, ports_file=tmp_path / f"ports-{n}.json")
+        connections.append(connection)
+        nodes.append(node)
+        ports.append(await node.start("svc", snap))
+    try:
+        async with aiohttp.ClientSession() as session:
+            statuses = []
+            for port in (ports[0], ports[1], ports[0], ports[1]):
+                url = f"http://127.0.0.1:{port}/a/x"
+                async with session.get(url, headers={"Ocp-Apim-Subscription-Key": "key"}) as r:
+                    statuses.append(r.status)
+        assert statuses == [200, 200, 429, 429]
+    finally:
+        for node in nodes:
+            await node.close()
+        await _delete_prefix(connections[0], prefix)
+        for connection in connections:
+            await connection.close()
+        await backend.cleanup()
