@@ -97,6 +97,8 @@ STATEMENTS = [
     ("@{ return 1; }", 1),
     ("@{ var x = 1; x += 2; x *= 3; x -= 1; x /= 2; return x; }", 4),
     ("@{ int i = 0; i++; ++i; i--; return i; }", 1),
+    ("@{ var x = 5; x <<= 2; x >>= 1; x |= 1; x &= 7; x ^= 2; x %= 4; return x; }", 1),
+    ('@{ string s = null; s ??= "d"; s ??= "e"; return s; }', "d"),
     ("@{ double d = 5; return d / 2; }", 2.5),
     ("@{ var s = 0; for (var i = 0; i < 5; i++) { if (i == 3) continue; s += i; } return s; }", 7),
     ("@{ var s = 0; var i = 0; while (true) { if (++i > 4) break; s += i; } return s; }", 10),

@@ -81,6 +81,10 @@ class Parser:
             message = f"{message}; found '{self.src.text[t.pos : t.end]}'"
         raise self.src.error(message, t.pos if pos is None else pos)
 
+    def _shift_assign(self) -> bool:
+        """`>` directly followed by `>=` is the `>>=` operator."""
+        return self.at(">") and self.at(">=", 1) and self.peek().pos == self.tok.end
+
     def _shift_right(self) -> bool:
         """Two adjacent `>` tokens are the `>>` operator (they are lexed apart for generics)."""
         return self.at(">") and self.at(">", 1) and self.peek().pos == self.tok.end
@@ -398,7 +402,7 @@ class Parser:
             return lam
         pos = self.tok.pos
         left = self._conditional()
-        if self.tok.kind == "op" and (self.tok.value in _ASSIGN_OPS or (self._shift_right() and self.at(">=", 1))):
+        if self.tok.kind == "op" and (self.tok.value in _ASSIGN_OPS or self._shift_assign()):
             if self.at(">"):
                 op = ">>="
                 self.i += 2
@@ -487,7 +491,7 @@ class Parser:
             t = self.tok
             if t.kind not in ("op", "name") or t.value not in ops:
                 return left
-            if t.value == ">" and self._shift_right():
+            if t.value == ">" and (self._shift_right() or self._shift_assign()):
                 return left
             self.i += 1
             if t.value == "is":
