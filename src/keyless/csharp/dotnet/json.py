@@ -685,40 +685,50 @@ def select_tokens(root: JToken, path: Any) -> list[JToken]:
     """JSONPath as Newtonsoft's SelectToken takes it: `$`, `.name`, `['name']`, `[0]`, `[*]`, `..name`."""
     if path is None:
         raise argument_null("path")
-    tokens = re.findall(r"\.\.|\.|\[\s*'((?:[^'\\]|\\.)*)'\s*\]|\[\s*(\*|-?\d+)\s*\]|([^.\[\]]+)", path.strip())
+    p = path.strip()
+    i, n = (1, len(p)) if p.startswith("$") else (0, len(p))
     current: list[JToken] = [root]
-    recursive = False
-    for quoted, index, name in tokens:
-        if not (quoted or index or name):
-            if path and tokens and (quoted, index, name) == ("", "", ""):
-                pass
-            continue
-        if name == "$" and current == [root]:
-            continue
-        nxt: list[JToken] = []
+    while i < n:
+        recursive = p.startswith("..", i)
+        i += 2 if recursive else 1 if p[i] == "." else 0
+        if i < n and p[i] == "[":
+            j = p.find("]", i)
+            if j < 0:
+                raise DotNetException("JsonException", "Path ended with an open indexer.")
+            inner, i = p[i + 1 : j].strip(), j + 1
+            if inner == "*":
+                selector: tuple[str, Any] = ("*", None)
+            elif inner[:1] in ("'", '"'):
+                selector = ("name", inner[1:-1])
+            elif re.fullmatch(r"-?\d+", inner):
+                selector = ("index", int(inner))
+            else:
+                raise DotNetException(
+                    "NotSupportedException", f"keyless does not implement the JSONPath selector '[{inner}]'"
+                )
+        else:
+            m = re.match(r"[^.\[\]]+", p[i:])
+            if m is None:
+                raise DotNetException("JsonException", f"Unexpected character while parsing path: {p[i : i + 1]}")
+            i += len(m.group(0))
+            selector = ("*", None) if m.group(0) == "*" else ("name", m.group(0))
+        found: list[JToken] = []
         for t in current:
-            candidates = _descendants(t) if recursive else [t]
-            for c in candidates:
-                if index == "*":
-                    nxt.extend(
-                        c.Children()
-                        if isinstance(c, JArray)
-                        else [p.Value for p in c.Children()]
-                        if isinstance(c, JObject)
-                        else []
-                    )
-                elif index:
-                    if isinstance(c, JArray) and -len(c._items) <= int(index) < len(c._items):
-                        nxt.append(c._items[int(index)])
-                else:
-                    key = quoted or name
-                    if isinstance(c, JObject) and key in c._props:
-                        nxt.append(c._props[key].Value)
-        recursive = False
-        current = nxt
-    if path.count("..") and not current:
-        return []
+            for c in _descendants(t) if recursive else [t]:
+                found.extend(_select(c, selector))
+        current = found
     return current
+
+
+def _select(t: JToken, selector: tuple[str, Any]) -> list[JToken]:
+    kind, arg = selector
+    if kind == "*":
+        if isinstance(t, JObject):
+            return [p.Value for p in t.Properties()]
+        return t.Children() if isinstance(t, JArray) else []
+    if kind == "index":
+        return [t._items[arg]] if isinstance(t, JArray) and -len(t._items) <= arg < len(t._items) else []
+    return [t._props[arg].Value] if isinstance(t, JObject) and arg in t._props else []
 
 
 def _descendants(t: JToken) -> list[JToken]:
