@@ -490,6 +490,22 @@ async def test_trace_location_with_a_tracing_subscription_and_masked_secrets(ech
     assert any(e["source"] == "request-forwarder" for e in doc["traceEntries"]["backend"])
 
 
+async def test_secret_named_values_are_masked_in_traces(echo: Echo, gateway: Any) -> None:
+    policy = document(
+        '<set-header name="X-Secret" exists-action="override"><value>{{backend-secret}}</value></set-header>'
+        '<trace source="probe"><message>using {{backend-secret}}</message></trace>'
+    )
+    nv = [{"name": "nv1", "properties": {"displayName": "backend-secret", "value": "s3cr3t-value", "secret": True}}]
+    g = await gateway(config(echo.url, {("api", "orders"): policy}, named_values=nv))
+    status, headers, _, doc = await g.call("GET", "/orders/items", key="k-starter", headers={"Ocp-Apim-Trace": "true"})
+    assert status == 200 and header_values(doc, "X-Secret") == ["s3cr3t-value"]
+    async with g.session.get(headers["Ocp-Apim-Trace-Location"]) as r:
+        text = await r.text()
+    assert "s3cr3t-value" not in text
+    probe = [e for e in json.loads(text)["traceEntries"]["inbound"] if e["source"] == "probe"]
+    assert probe and "using ***" in json.dumps(probe)
+
+
 async def test_no_trace_without_allow_tracing(echo: Echo, gateway: Any) -> None:
     g = await gateway(config(echo.url))
     status, headers, _, _ = await g.call("GET", "/orders/items", key="k-all", headers={"Ocp-Apim-Trace": "true"})

@@ -208,6 +208,8 @@ class GatewayService:
         """The api-inspector entries: the request as received and the configuration it matched."""
         if key:
             trace.secrets.add(key)
+        if state.snapshot is not None:
+            trace.secrets.update(state.snapshot.secrets)
         api, op, request = state.api, state.operation, state.request
         assert api is not None and op is not None
         secret = frozenset({"authorization", "proxy-authorization", "cookie", api.header_name.lower()})

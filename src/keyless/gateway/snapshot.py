@@ -129,6 +129,7 @@ class Snapshot:
     fragments: dict[str, CompiledFragment]
     documents: dict[PolicyKey, CompiledDocument]
     router: Router
+    secrets: frozenset[str] = frozenset()  # values of secret named values: masked in traces
     _plans: dict[tuple[str | None, str | None, str | None], Plan] = field(default_factory=dict)
 
     def plan(self, api: ApiRecord | None, operation: OperationRecord | None, product: ProductRecord | None) -> Plan:
@@ -224,6 +225,7 @@ def build_snapshot(
       text (compiled here with these named values and fragments; a ValidationError propagates).
       Without a global document the service default (`<forward-request/>` in backend) applies.
     """
+    named_values = list(named_values)
     nv = {str(_props(b).get("displayName") or b["name"]): str(_props(b).get("value") or "") for b in named_values}
     compiled_fragments: dict[str, CompiledFragment] = {}
     for name, fragment in (fragments or {}).items():
@@ -269,4 +271,9 @@ def build_snapshot(
         fragments=compiled_fragments,
         documents=documents,
         router=Router(list(api_records.values()), by_api),
+        secrets=frozenset(
+            str(_props(b).get("value") or "")
+            for b in named_values
+            if _props(b).get("secret") and _props(b).get("value")
+        ),
     )
