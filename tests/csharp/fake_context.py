@@ -6,7 +6,7 @@ from typing import Any
 
 from keyless.csharp import TypeRef, generic, register_type
 from keyless.csharp.dotnet import DateTime, Guid, TimeSpan
-from keyless.csharp.dotnet.json import parse_token
+from keyless.csharp.dotnet.jsontext import parse_token
 from keyless.csharp.errors import DotNetException
 
 

@@ -72,7 +72,7 @@ def test_typical_expressions_of_the_reference() -> None:
 
 
 def _jarray() -> Any:
-    from keyless.csharp.dotnet.json import parse_token
+    from keyless.csharp.dotnet.jsontext import parse_token
 
     return parse_token("[1, 2]")
 
@@ -161,7 +161,7 @@ def test_body_as_consumes_unless_preserved() -> None:
 
 
 def test_casting_a_variable_unboxes_it_without_conversions() -> None:
-    from keyless.csharp.dotnet.json import parse_token
+    from keyless.csharp.dotnet.jsontext import parse_token
 
     ctx = Context(d=1.5, n=7, token=parse_token('{"a": "x"}')["a"])
     assert run('@((double)context.Variables["d"])', ctx) == 1.5

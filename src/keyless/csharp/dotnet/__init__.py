@@ -11,6 +11,7 @@ from keyless.csharp.dotnet import (  # noqa: F401
     enums,
     exceptions,
     json,
+    jsontext,
     jwt,
     linq,
     numbers,
@@ -23,6 +24,7 @@ from keyless.csharp.dotnet.collections import KeyValuePair
 from keyless.csharp.dotnet.convert import Guid, Random
 from keyless.csharp.dotnet.datetime import DateTime, DateTimeOffset, TimeSpan
 from keyless.csharp.dotnet.json import JArray, JObject, JProperty, JToken, JValue
+from keyless.csharp.dotnet.jsontext import parse_token, serialize
 from keyless.csharp.dotnet.jwt import BasicAuthCredentials, Jwt, parse_basic, parse_jwt
 from keyless.csharp.dotnet.text import Char, to_string
 
@@ -43,5 +45,7 @@ __all__ = [
     "TimeSpan",
     "parse_basic",
     "parse_jwt",
+    "parse_token",
+    "serialize",
     "to_string",
 ]
