@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-import json
 import math
 from collections.abc import Awaitable, Callable, Iterable
 from typing import Any
 
 from keyless.gateway.element import Element
-from keyless.gateway.http_types import GatewayResponse, Headers
+from keyless.gateway.http_types import GatewayResponse
+from keyless.gateway.pipeline import gateway_error as error_response
 from keyless.gateway.policy import CompileContext, PolicyError, RequestState, Value
 
+REASONS = {403: "Forbidden", 429: "Too Many Requests"}
 # Every policy element may carry `id` (surfaced as context.LastError.PolicyId).
 COMMON_ATTRIBUTES = frozenset({"id"})
 
@@ -165,13 +166,11 @@ def timespan(seconds: float) -> str:
 
 
 def gateway_error(status: int, message: str, headers: Iterable[tuple[str, str]] = ()) -> GatewayResponse:
-    """A gateway-generated error as APIM writes it: `{ "statusCode": N, "message": "..." }`."""
-    body = "{ " + f'"statusCode": {status}, "message": {json.dumps(message)}' + " }"
-    out = Headers([("Content-Type", "application/json")])
+    """A gateway-generated error as APIM writes it (`{ "statusCode": N, "message": "..." }`), with headers."""
+    response = error_response(status, message, REASONS.get(status, ""))
     for name, value in headers:
-        out.set(name, value)
-    reasons = {403: "Forbidden", 429: "Too Many Requests"}
-    return GatewayResponse(status, out, body.encode(), reasons.get(status, ""))
+        response.headers.set(name, value)
+    return response
 
 
 def context_member(state: RequestState, *path: str) -> Any:

@@ -186,7 +186,7 @@ def failure(policy: str, error: BaseException) -> PolicyError:
     if isinstance(error, asyncio.TimeoutError):
         return PolicyError(policy, "Timeout", "Request to the endpoint timed out.")
     return PolicyError(
-        policy, "BackendConnectionFailure", f"Error occured while calling the endpoint: {type(error).__name__}."
+        policy, "BackendConnectionFailure", f"Error occurred while calling the endpoint: {type(error).__name__}."
     )
 
 
