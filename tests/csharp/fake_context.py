@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from keyless.csharp import TypeRef, generic, register_type
+from keyless.csharp import Ref, TypeRef, generic, register_type
 from keyless.csharp.dotnet import DateTime, Guid, TimeSpan
 from keyless.csharp.dotnet.jsontext import parse_token
 from keyless.csharp.errors import DotNetException
@@ -22,6 +22,11 @@ class Headers:
 
     def ContainsKey(self, name: str) -> bool:
         return name.lower() in self._d
+
+    def TryGetValue(self, name: str, out: Ref) -> bool:
+        hit = self._d.get(name.lower())
+        out.value = hit[1] if hit else None
+        return hit is not None
 
     def __getitem__(self, name: str) -> list[str]:
         return self._d[name.lower()][1]

@@ -174,3 +174,34 @@ def test_casting_a_variable_unboxes_it_without_conversions() -> None:
     with pytest.raises(ExpressionRuntimeError, match="InvalidCastException"):
         run('@((string)context.Variables.GetValueOrDefault("token"))', ctx)
     assert run('@((string)((JToken)context.Variables["token"]))', ctx) == "x"
+
+
+def test_the_examples_of_the_policy_expressions_page() -> None:
+    ctx = Context(
+        request=Request(headers={"Authorization": [base64.b64encode(b"user:pw").decode()]}),
+        response=Response(200),
+        maxAge="60",
+    )
+    ctx.Response.Headers = type(ctx.Response.Headers)({"Cache-Control": ["public, max-age=300"]})
+    assert run("@(true)", ctx) is True
+    assert run("@((1+1).ToString())", ctx) == "2"
+    assert run('@("Hi There".Length)', ctx) == 8
+    text = '@(Regex.Match(context.Response.Headers.GetValueOrDefault("Cache-Control",""), @"max-age=(?<maxAge>\\d+)").Groups["maxAge"]?.Value)'  # noqa: E501
+    assert run(text, ctx) == "300"
+    assert (
+        run('@(context.Variables.ContainsKey("maxAge") ? int.Parse((string)context.Variables["maxAge"]) : 3600)', ctx)
+        == 60
+    )
+    block = """@{
+  string[] value;
+  if (context.Request.Headers.TryGetValue("Authorization", out value))
+  {
+      if(value != null && value.Length > 0)
+      {
+          return Encoding.UTF8.GetString(Convert.FromBase64String(value[0]));
+      }
+  }
+  return null;
+}"""
+    assert run(block, ctx) == "user:pw"
+    assert run(block, Context()) is None

@@ -100,6 +100,10 @@ PARSING = [
     ('@(Encoding.Unicode.GetBytes("A").Length)', 2),
     ("@(BitConverter.ToString(new byte[] {1, 171, 255}))", "01-AB-FF"),
     ("@(BitConverter.ToInt32(new byte[] {1, 0, 0, 0}, 0))", 1),
+    ('@(int.Parse("ff", NumberStyles.HexNumber) + int.Parse("FFFFFFFF", NumberStyles.HexNumber))', 254),
+    ('@(int.TryParse("7f", NumberStyles.HexNumber, CultureInfo.InvariantCulture, out var v) ? v : -1)', 127),
+    ('@(double.Parse("1,234.5", CultureInfo.InvariantCulture))', 1234.5),
+    ('@(3.ToString("D2", CultureInfo.InvariantCulture) + 1.5.ToString(CultureInfo.InvariantCulture))', "031.5"),
 ]
 
 

@@ -7,6 +7,7 @@ from keyless.csharp.dotnet import (  # noqa: F401
     collections,
     convert,
     crypto,
+    culture,
     datetime,
     enums,
     exceptions,

@@ -25,10 +25,20 @@ def overflow(name: str) -> DotNetException:
     return DotNetException("OverflowException", f"Value was either too large or too small for {label}.")
 
 
-def parse_int(s: Any, kind: str = "int") -> int:
+def parse_int(s: Any, kind: str = "int", hex_digits: bool = False) -> int:
     lo, hi, name = RANGES[kind]
     if s is None:
         raise argument_null("s")
+    if hex_digits:
+        if not re.fullmatch(r"\s*[0-9a-fA-F]+\s*", s):
+            raise format_error()
+        v = int(s.strip(), 16)
+        bits = {"sbyte": 8, "short": 16, "int": 32, "long": 64}.get(kind)
+        if bits and v < 2**bits and v >= 2 ** (bits - 1):  # hex digits are the two's complement bits
+            v -= 2**bits
+        if not lo <= v <= hi:
+            raise overflow(name)
+        return v
     if not _INT_RE.match(s):
         raise format_error()
     v = int(s.strip())
@@ -170,8 +180,13 @@ class _IntegralStatics:
     def __init__(self, kind: str) -> None:
         lo, hi, _ = RANGES[kind]
         self.MinValue, self.MaxValue = lo, hi
-        self.Parse = lambda s, *rest: parse_int(s, kind)
-        self.TryParse = _try(lambda s: parse_int(s, kind), 0)
+        self.Parse = lambda s, *rest: parse_int(s, kind, _hex(rest))
+        self.TryParse = lambda s, *rest: _try(lambda v: parse_int(v, kind, _hex(rest)), 0)(s, *rest)
+
+
+def _hex(rest: tuple[Any, ...]) -> bool:
+    """`int.Parse(s, NumberStyles.HexNumber)`: the AllowHexSpecifier flag (512) among the arguments."""
+    return any(getattr(r, "enum_name", "") == "NumberStyles" and int(r) & 512 for r in rest)
 
 
 class _DoubleStatics:

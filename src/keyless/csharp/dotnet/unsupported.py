@@ -16,8 +16,7 @@ _NAMES = {
     "HashAlgorithmName": "System.Security.Cryptography.HashAlgorithmName", "Aes": "System.Security.Cryptography.Aes",
     "RandomNumberGenerator": "System.Security.Cryptography.RandomNumberGenerator", "IPAddress": "System.Net.IPAddress",
     "TimeZoneInfo": "System.TimeZoneInfo", "Tuple": "System.Tuple", "Queue": "System.Collections.Generic.Queue",
-    "Stack": "System.Collections.Generic.Stack", "CultureInfo": "System.Globalization.CultureInfo",
-    "NumberStyles": "System.Globalization.NumberStyles",
+    "Stack": "System.Collections.Generic.Stack",
 }  # fmt: skip
 
 for _short, _full in _NAMES.items():
