@@ -85,6 +85,27 @@ class RedisConnection:
             self._writer = None
 
 
+class RedisPool:
+    """A few connections used in turn, so one slow reply does not hold up every request of the process."""
+
+    def __init__(self, url: str = "redis://127.0.0.1:6379/0", size: int = 4) -> None:
+        self._idle: asyncio.Queue[RedisConnection] = asyncio.Queue()
+        self._all = [RedisConnection(url) for _ in range(size)]
+        for connection in self._all:
+            self._idle.put_nowait(connection)
+
+    async def execute(self, *args: object) -> Any:
+        connection = await self._idle.get()
+        try:
+            return await connection.execute(*args)
+        finally:
+            self._idle.put_nowait(connection)
+
+    async def close(self) -> None:
+        for connection in self._all:
+            await connection.close()
+
+
 # A sliding log per key: a sorted set of "<id>:<calls>" scored by time, and "<key>:n" holding their total.
 # ARGV: now, period, limit, count, mode (hit | peek | add), member id. Returns {allowed, remaining|total, retry}.
 _RATE = """
@@ -150,7 +171,9 @@ class RedisCounters:
 
     SLOT_TTL_MS = 600_000  # longer than any request (forward-request's default timeout is 300 s)
 
-    def __init__(self, connection: RedisConnection, now: Clock = time.time, *, prefix: str = "keyless:counters:"):
+    def __init__(
+        self, connection: RedisConnection | RedisPool, now: Clock = time.time, *, prefix: str = "keyless:counters:"
+    ):
         self._redis = connection
         self._now = now
         self._prefix = prefix

@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 
 from keyless.gateway.counters import InMemoryCounters, QuotaUsage
-from keyless.gateway.counters_redis import RedisConnection, RedisCounters, RedisError
+from keyless.gateway.counters_redis import RedisConnection, RedisCounters, RedisError, RedisPool
 
 sys.path.insert(0, str(Path(__file__).parent))
 from _traffic_doubles import Clock
@@ -199,3 +199,17 @@ async def test_two_gateway_processes_share_one_rate_limit(tmp_path: Path) -> Non
         for connection in connections:
             await connection.close()
         await backend.cleanup()
+
+
+async def test_a_pool_serves_concurrent_commands_in_order() -> None:
+    if not await _redis_reachable():
+        pytest.skip("Redis is not reachable on 127.0.0.1:6379")
+    pool, prefix = RedisPool(REDIS_URL, size=3), f"keyless-test:{uuid.uuid4().hex}:"
+    try:
+        counters = RedisCounters(pool, Clock(), prefix=prefix)
+        decisions = await asyncio.gather(*(counters.rate_hit("p", 10, 60) for _ in range(15)))
+        assert sum(d.allowed for d in decisions) == 10
+        assert sorted(d.remaining for d in decisions if d.allowed) == list(range(10))
+        await _delete_prefix(pool._all[0], prefix)
+    finally:
+        await pool.close()
