@@ -117,6 +117,19 @@ async def test_policy_error_without_response_is_500_with_activity_id() -> None:
     assert s.variables["error"][:2] == ["x-fail", "Broken"]
 
 
+async def _peek(config: str, state: Any) -> None:
+    state.variables["peeked"] = state.context.Response.StatusCode
+
+
+async def test_reading_context_response_in_inbound_does_not_make_a_response() -> None:
+    registry = REGISTRY.with_specs(PolicySpec("x-peek", ALL, _name, _peek))
+    api = compile_document("<policies><inbound><x-peek/><x-fail/></inbound></policies>", scope="api", registry=registry)
+    s = state()
+    response = await execute(effective(GLOBAL, None, api, None), s)
+    assert s.variables["peeked"] == 200
+    assert response.status == 500  # the failure still gets the gateway's 500, not an empty 200
+
+
 async def test_on_error_without_base_drops_global_on_error_and_may_answer() -> None:
     s = await run("<x-fail/>", api_on_error="<x-stop/>")
     assert (s.response.status, s.response.body) == (202, b"stopped")

@@ -14,7 +14,6 @@ from typing import TYPE_CHECKING, Any
 
 from keyless.csharp import ExpressionRuntimeError, generic, register_type
 from keyless.csharp.dotnet import DateTime, Guid, TimeSpan
-from keyless.csharp.dotnet.json import parse_array, parse_object, parse_token
 from keyless.gateway.http_types import GatewayResponse, Headers, Url
 
 if TYPE_CHECKING:
@@ -31,11 +30,19 @@ def _fail(message: str, type_name: str = "KeyNotFoundException") -> Exception:
     return ExpressionRuntimeError(f"{type_name}: {message}", type_name)
 
 
-_JSON_PARSERS: dict[str, Callable[[str], Any]] = {"JObject": parse_object, "JArray": parse_array, "JToken": parse_token}
+_JSON_PARSERS: dict[str, Callable[[str], Any]] = {}
 
 
 def _json_value(text: str, type_name: str) -> Any:
-    """Parse `text` into the .NET JSON type named `type_name` (JObject, JArray, JToken)."""
+    """Parse `text` into the .NET JSON type named `type_name` (JObject, JArray, JToken), as Newtonsoft would."""
+    if not _JSON_PARSERS:
+        import importlib
+
+        for module_name in ("keyless.csharp.dotnet.jsontext", "keyless.csharp.dotnet.json"):
+            module = importlib.import_module(module_name)
+            if hasattr(module, "parse_object"):
+                _JSON_PARSERS.update(JObject=module.parse_object, JArray=module.parse_array, JToken=module.parse_token)
+                break
     return _JSON_PARSERS[type_name](text)
 
 
@@ -420,7 +427,9 @@ class Context:
 
     @property
     def Response(self) -> IResponse:
-        return IResponse(self._state.ensure_response())
+        # APIM's empty 200 before the backend answers; not stored, so reading it changes nothing
+        response = self._state.response
+        return IResponse(response if response is not None else GatewayResponse(200, Headers(), b"", "OK"))
 
     @property
     def Variables(self) -> Variables:
