@@ -220,3 +220,15 @@ def test_every_value_has_system_object_members() -> None:
     assert run('@(new InvalidOperationException("x").GetType().Name)', ctx) == "InvalidOperationException"
     assert run("@(5.GetType().FullName)", ctx) == "System.Int32"
     assert run('@("a" + context.Variables["thing"])', ctx) == "aPlain"
+
+
+def test_nullable_value_and_has_value() -> None:
+    assert run("@{ int? n = null; return n.HasValue; }") is False
+    assert run("@{ int? n = 5; return n.HasValue && n.Value == 5; }") is True
+    assert run('@(new KeyValuePair<string, string>("k", "v").Value)') == "v"
+    assert (
+        run('@(JObject.Parse("{\\"a\\": 1}")["a"].Value<int>() + JObject.Parse("{\\"a\\": 1}")["a"].ToObject<int>())')
+        == 2
+    )
+    with pytest.raises(ExpressionRuntimeError, match="InvalidOperationException: Nullable object must have a value"):
+        run("@{ DateTime? d = null; return d.Value; }")

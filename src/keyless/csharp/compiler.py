@@ -21,6 +21,8 @@ from keyless.csharp.members import (
     canonical_name,
     get_member,
     invoke,
+    nullable_has_value,
+    nullable_value,
     set_member,
 )
 from keyless.csharp.runtime import index_get, index_set, new_array, unsupported
@@ -154,6 +156,9 @@ class Compiler:
             if dotted and _dotted(node.target) in NAMESPACES:
                 raise self.error(f"The type or namespace name '{dotted}' could not be found", node.pos)
         target = self._target(node.target, node.conditional)
+        if name in ("HasValue", "Value"):
+            nullable = nullable_has_value if name == "HasValue" else nullable_value
+            return lambda f: nullable(target(f))
         return lambda f: get_member(target(f), name)
 
     def _args(

@@ -146,6 +146,31 @@ def get_member(obj: Any, name: str) -> Any:
         raise missing_member(obj, name) from None
 
 
+def _own_member(obj: Any, name: str) -> tuple[bool, Any]:
+    m = _table(type(obj)).get(name)
+    if isinstance(m, Property):
+        return True, m.get(obj)
+    if not isinstance(obj, _BUILTIN_PY) and hasattr(obj, name):
+        return True, getattr(obj, name)
+    return False, None
+
+
+def nullable_has_value(obj: Any) -> Any:
+    """`x.HasValue`: a member of that name, else Nullable<T>'s (values here are unboxed, so null means none)."""
+    if obj is None:
+        return False
+    found, value = _own_member(obj, "HasValue")
+    return value if found else True
+
+
+def nullable_value(obj: Any) -> Any:
+    """`x.Value`: a member of that name (JValue, KeyValuePair, Group), else Nullable<T>.Value."""
+    if obj is None:
+        raise DotNetException("InvalidOperationException", "Nullable object must have a value.")
+    found, value = _own_member(obj, "Value")
+    return value if found else obj
+
+
 def set_member(obj: Any, name: str, value: Any) -> None:
     if obj is None:
         raise null_reference()

@@ -11,7 +11,7 @@ from keyless.csharp.dotnet.datetime import DateTime, DateTimeOffset, TimeSpan
 from keyless.csharp.dotnet.enums import enum
 from keyless.csharp.dotnet.text import format_double, to_string
 from keyless.csharp.errors import DotNetException, argument_null, argument_out_of_range
-from keyless.csharp.members import Ref, generic, type_name
+from keyless.csharp.members import EXTENSIONS, Ref, generic, type_name
 
 JTokenType = enum("JTokenType", "Newtonsoft.Json.Linq.JTokenType", {
     "None": 0, "Object": 1, "Array": 2, "Constructor": 3, "Property": 4, "Comment": 5, "Integer": 6, "Float": 7,
@@ -98,9 +98,8 @@ class JToken:
         return c[-1] if c else None
 
     @generic
-    def Value(self, type_args: tuple[Any, ...], key: Any) -> Any:
-        token = self[key]
-        return jsontext.convert_to(token, type_args[0].name if type_args else "object")
+    def Value(self, type_args: tuple[Any, ...], key: Any = ...) -> Any:
+        return token_value(type_args, self, key)
 
     @generic
     def Values(self, type_args: tuple[Any, ...]) -> list[Any]:
@@ -467,3 +466,14 @@ def from_value(v: Any) -> JToken:
 
         return JValue(base64.b64encode(bytes(v)).decode())
     raise DotNetException("NotSupportedException", f"keyless cannot convert a {type_name(v)} to JSON")
+
+
+@generic
+def token_value(type_args: tuple[Any, ...], token: JToken, key: Any = ...) -> Any:
+    """Newtonsoft's `Value<T>(key)`, and the extension `Value<T>()` that converts the token itself."""
+    target = token if key is ... else token[key]
+    return jsontext.convert_to(target, type_args[0].name if type_args else "object")
+
+
+# JValue's `Value` property hides the method; C# then binds `jvalue.Value<T>()` to the extension method
+EXTENSIONS.setdefault("Value", []).append((JToken, token_value))

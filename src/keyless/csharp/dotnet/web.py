@@ -234,6 +234,11 @@ class Group:
         self.Length = len(self.Value)
         self.Name = str(key)
 
+    @property
+    def Captures(self) -> list[Group]:
+        """Python's re keeps a group's last capture only, so a successful group has one."""
+        return [self] if self.Success else []
+
     def ToString(self) -> str:
         return self.Value
 
@@ -341,6 +346,10 @@ def _escape_char(m: re.Match[str]) -> str:
     return {"\t": "\\t", "\n": "\\n", "\r": "\\r", "\f": "\\f"}.get(c, "\\" + c)
 
 
+class _MatchStatics:
+    Empty = Match(None)
+
+
 class _RegexStatics:
     IsMatch = staticmethod(lambda text, pattern, options=None, *r: Regex(pattern, options).IsMatch(text))
     Match = staticmethod(lambda text, pattern, options=None, *r: Regex(pattern, options).Match(text))
@@ -356,5 +365,5 @@ define_type(DotNetType("Uri", "System.Uri", (Uri,), _UriStatics, Uri))
 define_type(DotNetType("WebUtility", "System.Net.WebUtility", (), _WebUtilityStatics))
 define_type(DotNetType("StringBuilder", "System.Text.StringBuilder", (StringBuilder,), None, StringBuilder))
 define_type(DotNetType("Regex", "System.Text.RegularExpressions.Regex", (Regex,), _RegexStatics, Regex))
-define_type(DotNetType("Match", "System.Text.RegularExpressions.Match", (Match,)))
+define_type(DotNetType("Match", "System.Text.RegularExpressions.Match", (Match,), _MatchStatics))
 define_type(DotNetType("Group", "System.Text.RegularExpressions.Group", (Group,)))
