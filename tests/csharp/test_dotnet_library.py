@@ -51,6 +51,27 @@ DATES = [
     ("@(new DateTimeOffset(new DateTime(1970, 1, 1, 0, 0, 10, DateTimeKind.Utc)).ToUnixTimeSeconds())", 10),
     ("@(((DateTimeOffset)new DateTime(1970, 1, 1, 0, 1, 0)).ToUnixTimeMilliseconds())", 60000),
     ("@(DateTimeOffset.UtcNow.ToUnixTimeSeconds() > 1600000000)", True),
+    (
+        "@(TimeZoneInfo.ConvertTimeFromUtc(new DateTime(2024, 7, 1, 12, 0, 0, DateTimeKind.Utc), "
+        'TimeZoneInfo.FindSystemTimeZoneById("W. Europe Standard Time")).ToString("s"))',
+        "2024-07-01T14:00:00",
+    ),
+    (
+        "@(TimeZoneInfo.ConvertTimeBySystemTimeZoneId(new DateTime(2024, 1, 1, 12, 0, 0, DateTimeKind.Utc), "
+        '"Eastern Standard Time").ToString("HH:mm"))',
+        "07:00",
+    ),
+    (
+        "@(TimeZoneInfo.ConvertTimeToUtc(new DateTime(2024, 7, 1, 14, 0, 0), "
+        'TimeZoneInfo.FindSystemTimeZoneById("Europe/Berlin")).ToString("o"))',
+        "2024-07-01T12:00:00.0000000Z",
+    ),
+    ('@(TimeZoneInfo.FindSystemTimeZoneById("Tokyo Standard Time").BaseUtcOffset.ToString())', "09:00:00"),
+    (
+        '@(TimeZoneInfo.ConvertTimeBySystemTimeZoneId(DateTimeOffset.FromUnixTimeSeconds(0), "India Standard Time")'
+        '.ToString("o"))',
+        "1970-01-01T05:30:00.0000000+05:30",
+    ),
 ]
 
 
@@ -117,6 +138,13 @@ JSON = [
 @table(JSON)
 def test_newtonsoft_json(text: str, expected: Any) -> None:
     assert run(text) == expected
+
+
+def test_an_unknown_time_zone_is_refused_as_dotnet_does() -> None:
+    with pytest.raises(
+        ExpressionRuntimeError, match="TimeZoneNotFoundException: The time zone ID 'Mars' was not found"
+    ):
+        run('@(TimeZoneInfo.FindSystemTimeZoneById("Mars"))')
 
 
 def test_json_conversions_fail_as_newtonsoft_does() -> None:

@@ -18,6 +18,7 @@ from keyless.csharp.dotnet import (  # noqa: F401
     numbers,
     strings,
     text,
+    timezones,
     unsupported,
     web,
 )

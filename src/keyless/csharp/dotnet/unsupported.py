@@ -15,7 +15,7 @@ _NAMES = {
     "RSASignaturePadding": "System.Security.Cryptography.RSASignaturePadding",
     "HashAlgorithmName": "System.Security.Cryptography.HashAlgorithmName", "Aes": "System.Security.Cryptography.Aes",
     "RandomNumberGenerator": "System.Security.Cryptography.RandomNumberGenerator", "IPAddress": "System.Net.IPAddress",
-    "TimeZoneInfo": "System.TimeZoneInfo", "Tuple": "System.Tuple", "Queue": "System.Collections.Generic.Queue",
+    "Tuple": "System.Tuple", "Queue": "System.Collections.Generic.Queue",
     "Stack": "System.Collections.Generic.Stack",
 }  # fmt: skip
 
