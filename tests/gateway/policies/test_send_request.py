@@ -242,3 +242,41 @@ async def test_a_bad_url_is_a_policy_error(svc) -> None:
     )
     _, error = await run_policy(SR, cfg, State(services=svc))
     assert (error.source, error.reason) == ("send-request", "ExpressionValueEvaluationFailure")
+
+
+def test_which_parts_take_expressions_as_the_docs_say() -> None:
+    exprs = ctx(**{'@("r-" + "1")': lambda s: "r-1", '@("GET")': lambda s: "GET", "@(true)": lambda s: True})
+    cfg = SR.compile(
+        el("send-request", {"response-variable-name": '@("r-" + "1")'}, el("set-url", text="http://x/")), exprs
+    )
+    assert not cfg.variable.is_constant and cfg.ignore_error is False
+    with pytest.raises(CompileError, match="'set-method' in 'send-request' does not allow policy expressions"):
+        SR.compile(
+            el(
+                "send-request",
+                {"response-variable-name": "r"},
+                el("set-url", text="http://x/"),
+                el("set-method", text='@("GET")'),
+            ),
+            exprs,
+        )
+    with pytest.raises(CompileError, match="'ignore-error'"):
+        SR.compile(
+            el(
+                "send-request",
+                {"response-variable-name": "r", "ignore-error": "@(true)"},
+                el("set-url", text="http://x/"),
+            ),
+            exprs,
+        )
+
+
+async def test_response_variable_name_from_an_expression(backend: Backend, svc) -> None:
+    cfg = SR.compile(
+        el("send-request", {"response-variable-name": "@(name)"}, el("set-url", text=f"{backend.url}/echo")),
+        ctx(**{"@(name)": lambda s: s.variables["name"]}),
+    )
+    state = State(services=svc)
+    state.variables["name"] = "dynamic"
+    await run_policy(SR, cfg, state)
+    assert state.variables["dynamic"].StatusCode == 200

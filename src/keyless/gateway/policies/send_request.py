@@ -12,7 +12,7 @@ from keyless.gateway.context import IResponse
 from keyless.gateway.element import Element
 from keyless.gateway.http_types import GatewayRequest, GatewayResponse, Headers, Url
 from keyless.gateway.policy import CompileContext, PolicyError, PolicySpec, RequestState, Steps, Stop, Value
-from keyless.gateway.throttling import bool_value, check_attributes, int_value, is_expression, required, to_bool, to_int
+from keyless.gateway.throttling import bool_constant, check_attributes, int_value, is_expression, required, to_int
 
 NAME = "send-request"
 DEFAULT_TIMEOUT = 60
@@ -43,11 +43,11 @@ class Message:
 @dataclass(frozen=True)
 class Config:
     message: Message
-    variable: str
-    ignore_error: Value | None
+    variable: Value
+    ignore_error: bool
 
 
-def _text_child(ctx: CompileContext, child: Element, seen: dict[str, Element]) -> Value:
+def _text_child(ctx: CompileContext, child: Element, seen: dict[str, Element], *, expressions: bool = True) -> Value:
     if child.name in seen:
         raise ctx.error(child, f"'{child.name}' may appear only once in '{NAME}'.")
     seen[child.name] = child
@@ -55,6 +55,8 @@ def _text_child(ctx: CompileContext, child: Element, seen: dict[str, Element]) -
         raise ctx.error(child, f"'{child.name}' takes only text content.")
     if not child.text:
         raise ctx.error(child, f"'{child.name}' must not be empty.")
+    if not expressions and is_expression(child.text):
+        raise ctx.error(child, f"'{child.name}' in '{NAME}' does not allow policy expressions.")
     return ctx.value(child, child.text)
 
 
@@ -75,7 +77,7 @@ def compile_message(element: Element, ctx: CompileContext, policy: str) -> Messa
         if child.name == "set-url":
             url = _text_child(ctx, child, seen)
         elif child.name == "set-method":
-            method = _text_child(ctx, child, seen)
+            method = _text_child(ctx, child, seen, expressions=False)
         elif child.name in DELEGATED:
             delegated.append(child)
         elif child.name == "proxy":
@@ -101,13 +103,8 @@ def _compile_children(ctx: CompileContext, element: Element) -> Steps:
 
 def compile(element: Element, ctx: CompileContext) -> Config:
     check_attributes(ctx, element, ("mode", "response-variable-name", "timeout", "ignore-error"))
-    variable = required(ctx, element, "response-variable-name")
-    if is_expression(variable):
-        raise ctx.error(
-            element, "'response-variable-name' does not allow policy expressions.", "response-variable-name"
-        )
-    raw_ignore = element.attrs.get("ignore-error")
-    ignore = None if raw_ignore is None else bool_value(ctx, element, "ignore-error", raw_ignore)
+    variable = ctx.value(element, required(ctx, element, "response-variable-name"), attribute="response-variable-name")
+    ignore = bool_constant(ctx, element, "ignore-error", element.attrs.get("ignore-error"), False)
     return Config(compile_message(element, ctx, NAME), variable, ignore)
 
 
@@ -191,16 +188,17 @@ def failure(policy: str, error: BaseException) -> PolicyError:
 
 
 async def run(cfg: Config, state: RequestState) -> Stop | None:
+    variable = str(cfg.variable.get(state))
     request, timeout = await build_request(cfg.message, state, NAME)
     try:
         response = await send(request, state, timeout)
     except (TimeoutError, aiohttp.ClientError, OSError) as error:
-        if cfg.ignore_error is not None and to_bool(NAME, "ignore-error", cfg.ignore_error.get(state)):
-            state.variables[cfg.variable] = None
+        if cfg.ignore_error:
+            state.variables[variable] = None
             state.trace(NAME, {"message": "Request failed; error ignored.", "error": type(error).__name__})
             return None
         raise failure(NAME, error) from None
-    state.variables[cfg.variable] = IResponse(response)
+    state.variables[variable] = IResponse(response)
     state.trace(NAME, {"message": "Response received.", "statusCode": response.status})
     return None
 
