@@ -8,7 +8,7 @@ from typing import Any
 from keyless.gateway.compiler import compile_document, effective
 from keyless.gateway.element import Element
 from keyless.gateway.http_types import GatewayRequest, GatewayResponse, Headers, Url
-from keyless.gateway.pipeline import error_body, execute
+from keyless.gateway.pipeline import error_body, execute, finish
 from keyless.gateway.policy import STOP, PolicyError, PolicySpec
 from keyless.gateway.registry import default_registry
 from keyless.gateway.state import GatewayServices, RequestState
@@ -161,3 +161,22 @@ async def test_no_forward_request_gives_an_empty_200() -> None:
     response = await execute(effective(GLOBAL, None, api, None), s)
     assert (response.status, response.body) == (200, b"")
     assert s.variables["log"] == ["outbound:o"]
+
+
+async def _hooked(config: str, state: Any) -> None:
+    async def hook(response: GatewayResponse) -> None:
+        response.headers.add("X-Hook", f"{config}:{response.status}")
+
+    state.on_response(hook)
+
+
+async def test_response_hooks_run_in_order_with_the_final_response() -> None:
+    registry = REGISTRY.with_specs(PolicySpec("x-hook", ALL, _name, _hooked))
+    api = compile_document(
+        "<policies><inbound><x-hook v='1'/><x-hook v='2'/><x-deny/></inbound></policies>",
+        scope="api",
+        registry=registry,
+    )
+    s = state()
+    response = await finish(s, await execute(effective(GLOBAL, None, api, None), s))
+    assert response.headers.values("X-Hook") == ["1:403", "2:403"]  # after on-error: the 403 is final

@@ -18,7 +18,7 @@ from urllib.parse import parse_qsl
 
 from keyless.gateway.compiler import StepList
 from keyless.gateway.http_types import GatewayRequest, GatewayResponse, Headers, Url
-from keyless.gateway.pipeline import builtin_error, execute, gateway_error, handle_error
+from keyless.gateway.pipeline import builtin_error, execute, finish, gateway_error, handle_error
 from keyless.gateway.policy import STOP, PolicyError
 from keyless.gateway.proxy import BackendPool
 from keyless.gateway.snapshot import ApiRecord, Snapshot
@@ -148,9 +148,10 @@ class GatewayService:
                 return preflight
         if operation is None:
             plan = snap.plan(api, None, None)
-            return await builtin_error(
+            response = await builtin_error(
                 plan, state, "configuration", "OperationNotFound", OPERATION_NOT_FOUND, gateway_error(404, NOT_FOUND)
             )
+            return await finish(state, response)
         state.operation = operation
         state.matched_parameters = params
         key = find_key(api, headers, query)
@@ -162,9 +163,10 @@ class GatewayService:
             refusal = gateway_error(401, access.message, "Access Denied")
             base = f"{original.scheme}://{original.authority}"
             refusal.headers.set("WWW-Authenticate", www_authenticate(api, base))
-            return await builtin_error(
+            response = await builtin_error(
                 snap.plan(api, operation, None), state, "authorization", access.reason, access.message, refusal
             )
+            return await finish(state, response)
         state.subscription = access.subscription
         state.subscription_key = access.key
         state.product = access.product
@@ -172,7 +174,7 @@ class GatewayService:
         state.stream_ok = not plan.outbound
         if trace is not None:
             self._inspect(trace, state, key)
-        response = await execute(plan, state)
+        response = await finish(state, await execute(plan, state))
         if trace is not None:
             self.traces.put(trace)
             location = f"{original.scheme}://{original.authority}{TRACE_PATH}{trace.trace_id}"
@@ -201,8 +203,10 @@ class GatewayService:
             stopped = await cors.run(state)
         except PolicyError as exc:
             await handle_error(plan, state, exc, own_response=state.response is not None)
-            return state.ensure_response()
-        return state.response if stopped is STOP and state.response is not None else None
+            return await finish(state, state.ensure_response())
+        if stopped is STOP and state.response is not None:
+            return await finish(state, state.response)
+        return None
 
     def _inspect(self, trace: Trace, state: RequestState, key: str | None) -> None:
         """The api-inspector entries: the request as received and the configuration it matched."""

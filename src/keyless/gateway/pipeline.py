@@ -99,3 +99,10 @@ async def builtin_error(
     state.trace(source, {"message": message})
     await run_on_error(plan, state)
     return state.ensure_response()
+
+
+async def finish(state: RequestState, response: GatewayResponse) -> GatewayResponse:
+    """The response is final: run the hooks policies registered (`state.on_response`), in order."""
+    for hook in state.response_hooks:
+        await hook(response)
+    return response

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 import uuid
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
@@ -14,6 +15,9 @@ if TYPE_CHECKING:
     from keyless.gateway.snapshot import ApiRecord, OperationRecord, ProductRecord, Snapshot
     from keyless.gateway.subscriptions import SubscriptionRecord
     from keyless.gateway.trace import Trace
+
+
+ResponseHook = Callable[[GatewayResponse], Awaitable[None]]
 
 
 @dataclass
@@ -50,6 +54,7 @@ class RequestState:
 
     __slots__ = (
         "_context",
+        "_hooks",
         "_request_id",
         "api",
         "backend",
@@ -100,6 +105,7 @@ class RequestState:
         self.step: Any = None  # the compiled step running now (for LastError.Scope/Section/Path/PolicyId)
         self.trace_log = trace_log
         self.tracing = trace_log is not None
+        self._hooks: list[ResponseHook] | None = None
         self._request_id: uuid.UUID | None = None
         self.started = time.monotonic()
         self._context: Any = None
@@ -124,6 +130,17 @@ class RequestState:
 
             self._context = Context(self)
         return self._context
+
+    def on_response(self, hook: ResponseHook) -> None:
+        """Run `hook(final_response)` once the response is final (after outbound and on-error): where
+        rate-limit and quota count and cors adds its headers. Hooks run in registration order."""
+        if self._hooks is None:
+            self._hooks = []
+        self._hooks.append(hook)
+
+    @property
+    def response_hooks(self) -> list[ResponseHook]:
+        return self._hooks or []
 
     def trace(self, source: str, data: Any) -> None:
         """Add a trace entry for the current section (no-op unless the request is traced)."""
