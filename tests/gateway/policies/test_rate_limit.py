@@ -288,3 +288,21 @@ async def test_constant_increment_settings_count_at_once_and_expressions_defer()
     await first.finish(GatewayResponse(200))
     _, error = await run_policy(RLK, weighted, State(services=svc))
     assert error is not None and error.reason == "RateLimitExceeded"
+
+
+async def test_a_failing_deferred_condition_does_not_count_and_is_traced() -> None:
+    svc = services(Clock())
+    ctx = Ctx({"@(flag)": lambda s: s.variables["flag"]})
+    cfg = RLK.compile(
+        el(
+            "rate-limit-by-key",
+            {"calls": "1", "renewal-period": "60", "counter-key": "k", "increment-condition": "@(flag)"},
+        ),
+        ctx,
+    )
+    state = State(services=svc)
+    state.variables["flag"] = "maybe"
+    await run_policy(RLK, cfg, state)
+    await state.finish(GatewayResponse(200))  # no exception escapes the end of the pipeline
+    assert any("Not counted" in str(data) for _, data in state.traces)
+    assert (await run_policy(RLK, cfg, State(services=svc)))[1] is None

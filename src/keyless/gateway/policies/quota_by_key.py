@@ -9,7 +9,7 @@ from keyless.gateway.element import Element
 from keyless.gateway.http_types import GatewayResponse
 from keyless.gateway.policies.quota import Quota, compile_amounts, enforce, message_kilobytes
 from keyless.gateway.policies.rate_limit_by_key import counter_id, deferred
-from keyless.gateway.policy import CompileContext, PolicySpec, RequestState, Stop, Value
+from keyless.gateway.policy import CompileContext, PolicyError, PolicySpec, RequestState, Stop, Value
 from keyless.gateway.throttling import (
     after_response,
     bool_value,
@@ -114,9 +114,13 @@ async def run(cfg: Config, state: RequestState) -> Stop | None:
     async def count_after_response(response: GatewayResponse) -> None:
         calls = 0
         if later:
-            if condition is not None and not to_bool(NAME, "increment-condition", condition.get(state)):
+            try:
+                if condition is not None and not to_bool(NAME, "increment-condition", condition.get(state)):
+                    return
+                calls = 1 if count_value is None else to_int(NAME, "increment-count", count_value.get(state), 0)
+            except PolicyError as error:  # the response is already final: the call is not counted
+                state.trace(NAME, {"message": f"Not counted: {error.message}"})
                 return
-            calls = 1 if count_value is None else to_int(NAME, "increment-count", count_value.get(state), 0)
         kilobytes = message_kilobytes(state, response) if quota.kilobytes is not None else 0.0
         await counters.quota_add(cell, quota.period, cfg.start, calls, kilobytes)
 

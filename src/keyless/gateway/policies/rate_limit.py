@@ -12,7 +12,6 @@ from keyless.gateway.throttling import (
     after_response,
     check_attributes,
     check_children,
-    context_member,
     gateway_error,
     int_constant,
     no_expression,
@@ -156,23 +155,25 @@ def _headers_hook(outputs: Outputs, remaining: int, total: int) -> Callable[[Gat
     return add_headers
 
 
-def _scope_id(state: RequestState, scope: str) -> str:
-    if scope == "product":
-        return f"product:{context_member(state, 'Product', 'Id')}"
-    if scope == "operation":
-        return f"operation:{context_member(state, 'Api', 'Id')}:{context_member(state, 'Operation', 'Id')}"
-    return f"{scope}:{context_member(state, 'Api', 'Id')}"
+def _id(node: object) -> object:
+    return getattr(node, "Id", None) if node is not None else None
 
 
 async def run(cfg: Config, state: RequestState) -> Stop | None:
-    subscription = context_member(state, "Subscription", "Id")
+    context = state.context
+    subscription = _id(context.Subscription)
     if subscription is None:
         state.trace(NAME, {"message": "No subscription key: rate limit not applied."})
         return None
-    base = service_key(state, NAME, subscription, _scope_id(state, cfg.scope))
+    api, operation = context.Api, context.Operation
+    if cfg.scope == "product":
+        where = f"product:{_id(context.Product)}"
+    elif cfg.scope == "operation":
+        where = f"operation:{_id(api)}:{_id(operation)}"
+    else:
+        where = f"{cfg.scope}:{_id(api)}"
+    base = service_key(state, NAME, subscription, where)
     applied = [(f"{base}|{cfg.limit.period}", cfg.limit)]
-    api = context_member(state, "Api")
-    operation = context_member(state, "Operation")
     for api_limit in cfg.apis:
         if not api_limit.matches(api):
             continue

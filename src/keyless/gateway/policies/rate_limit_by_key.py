@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from keyless.gateway.element import Element
 from keyless.gateway.http_types import GatewayResponse
 from keyless.gateway.policies.rate_limit import MAX_PERIOD, OUTPUT_ATTRIBUTES, Outputs, compile_outputs, refuse, report
-from keyless.gateway.policy import CompileContext, PolicySpec, RequestState, Stop, Value
+from keyless.gateway.policy import CompileContext, PolicyError, PolicySpec, RequestState, Stop, Value
 from keyless.gateway.throttling import (
     after_response,
     bool_value,
@@ -89,9 +89,13 @@ async def run(cfg: Config, state: RequestState) -> Stop | None:
         raise refuse(state, NAME, cfg.outputs, decision.retry_after, calls)
 
     async def count_after_response(response: GatewayResponse) -> None:
-        if condition is not None and not to_bool(NAME, "increment-condition", condition.get(state)):
+        try:
+            if condition is not None and not to_bool(NAME, "increment-condition", condition.get(state)):
+                return
+            count = 1 if count_value is None else to_int(NAME, "increment-count", count_value.get(state), 0)
+        except PolicyError as error:  # the response is already final: the call is not counted, the trace says why
+            state.trace(NAME, {"message": f"Not counted: {error.message}"})
             return
-        count = 1 if count_value is None else to_int(NAME, "increment-count", count_value.get(state), 0)
         await counters.rate_add(key, period, count)
 
     after_response(state, NAME, count_after_response)
