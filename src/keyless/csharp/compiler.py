@@ -545,4 +545,7 @@ def implicit_conversion(t: n.TypeNode | None) -> Callable[[Any], Any] | None:
         return lambda v: Decimal(v) if isinstance(v, int) and not isinstance(v, bool) else v
     if name in ("int", "long", "short", "uint", "ulong", "ushort", "byte", "sbyte"):
         return lambda v: ord(v) if isinstance(v, Char) else v
+    if name in ("XName", "XNamespace"):  # implicit conversions from string
+        convert = TYPES[name].convert
+        return lambda v: convert(v) if isinstance(v, str) and convert else v
     return None

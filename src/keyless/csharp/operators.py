@@ -49,6 +49,8 @@ def divide_by_zero() -> DotNetException:
 
 def add(a: Any, b: Any, unchecked: bool = False) -> Any:
     ta, tb = type(a), type(b)
+    if getattr(ta, "__dotnet_name__", "") == "System.Xml.Linq.XNamespace":
+        return a + b  # XNamespace + string is an XName
     if ta is str or tb is str:
         return to_string(a) + to_string(b)
     if a is None or b is None:

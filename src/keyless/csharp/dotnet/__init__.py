@@ -21,6 +21,7 @@ from keyless.csharp.dotnet import (  # noqa: F401
     timezones,
     unsupported,
     web,
+    xml,
 )
 from keyless.csharp.dotnet.collections import KeyValuePair
 from keyless.csharp.dotnet.convert import Guid, Random

@@ -6,8 +6,6 @@ from keyless.csharp.members import DotNetType, define_type
 
 # Types the corpus names (XML, X509, RSA, IO) and common neighbours of the allow-list.
 _NAMES = {
-    "XDocument": "System.Xml.Linq.XDocument", "XElement": "System.Xml.Linq.XElement", "XNode": "System.Xml.Linq.XNode",
-    "XAttribute": "System.Xml.Linq.XAttribute", "XName": "System.Xml.Linq.XName", "XNamespace": "System.Xml.Linq.XNamespace",  # noqa: E501
     "XmlReader": "System.Xml.XmlReader", "XmlDocument": "System.Xml.XmlDocument", "XmlNode": "System.Xml.XmlNode",
     "XmlNamespaceManager": "System.Xml.XmlNamespaceManager", "StringReader": "System.IO.StringReader",
     "StringWriter": "System.IO.StringWriter", "X509Certificate2": "System.Security.Cryptography.X509Certificates.X509Certificate2",  # noqa: E501
