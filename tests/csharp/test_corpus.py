@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from keyless.csharp import CSharpSyntaxError, compile_expression
+from keyless.csharp import CSharpSyntaxError, ExpressionRuntimeError, compile_expression
 from tests.csharp.corpus_scan import CORPUS, corpus_expressions, substitute
 
 # corpus/apim/SOURCE.md: string literals mangled upstream into `"patch="""`-like forms.
@@ -51,3 +51,35 @@ def test_upstream_defects_fail_with_a_position(expressions: list[tuple[str, str]
     with pytest.raises(CSharpSyntaxError) as info:
         compile_expression(defective[0])
     assert info.value.line >= 1 and info.value.column > 1
+
+
+def test_every_corpus_expression_evaluates_without_an_internal_failure(expressions: list[tuple[str, str]]) -> None:
+    """Against a fake context, an expression may fail as .NET would (a missing variable, a bad cast) but never
+    because keyless itself broke (a Python error surfaces as "keyless could not evaluate")."""
+    from tests.csharp.fake_context import Context, Request, Response, Variables
+
+    class AnyVariable(Variables):
+        def __getitem__(self, name: str) -> object:
+            return self._d.get(name, "dmFsdWU=")
+
+        def ContainsKey(self, name: str) -> bool:
+            return True
+
+    xml = "<a><conditionValue>1</conditionValue><value1>2</value1><value3>3</value3></a>"
+    internal, evaluated = [], 0
+    for path, text in expressions:
+        try:
+            expr = compile_expression(substitute(text))
+        except CSharpSyntaxError:
+            continue
+        ctx = Context(request=Request("POST", {"Authorization": ["Bearer x"]}, body='{"a": 1}'))
+        ctx.Variables = AnyVariable({"sendRequestResponse": Response(200, xml)})
+        try:
+            expr.evaluate(ctx)
+            evaluated += 1
+        except ExpressionRuntimeError as exc:
+            if "keyless could not evaluate" in str(exc):
+                internal.append((path, str(exc)))
+    print(f"\n{evaluated} corpus expressions evaluate to a value against the fake context")
+    assert internal == []
+    assert evaluated >= 300
