@@ -237,3 +237,31 @@ MISC = [
 @table(MISC)
 def test_guid_uri_regex_hashing(text: str, expected: Any) -> None:
     assert run(text) == expected
+
+
+OTHERS = [
+    ("@{ var q = new Queue<int>(); q.Enqueue(1); q.Enqueue(2); return q.Dequeue() * 10 + q.Count; }", 11),
+    (
+        '@{ var s = new Stack<string>(); s.Push("a"); s.Push("b"); return string.Join(",", s) + s.Pop() + s.Count; }',
+        "b,ab1",
+    ),
+    ('@(Tuple.Create(1, "a").Item2 + Tuple.Create(1, 2).ToString())', "a(1, 2)"),
+    ('@(IPAddress.Parse("10.0.0.1").GetAddressBytes()[0] + IPAddress.Parse("::1").GetAddressBytes().Length)', 26),
+    ('@(IPAddress.Parse("::ffff:10.0.0.1").MapToIPv4().ToString())', "10.0.0.1"),
+    ('@(IPAddress.TryParse("nope", out var ip) || ip != null)', False),
+    ('@{ using (var r = new StringReader("a\\nb")) { return r.ReadLine() + "|" + r.ReadToEnd(); } }', "a|b"),
+    ('@{ var w = new StringWriter(); w.Write("x{0}", 1); w.WriteLine(); return w.ToString(); }', "x1\r\n"),
+    ("@{ var b = new byte[8]; RandomNumberGenerator.Create().GetBytes(b); return b.Length; }", 8),
+    ("@(HashAlgorithmName.SHA256.Name)", "SHA256"),
+]
+
+
+@table(OTHERS)
+def test_the_rest_of_the_allow_list(text: str, expected: Any) -> None:
+    assert run(text) == expected
+
+
+def test_python_methods_never_show_through() -> None:
+    for text in ('@("abc".upper())', "@(new List<int>().append(1))", "@(new Dictionary<string, int>().keys())"):
+        with pytest.raises(ExpressionRuntimeError, match=r"RuntimeBinderException: .* does not contain a definition"):
+            run(text)

@@ -129,6 +129,15 @@ def missing_member(value: Any, name: str) -> DotNetException:
     return DotNetException("RuntimeBinderException", f"'{type_name(value)}' does not contain a definition for '{name}'")
 
 
+def _has_csharp_attr(obj: Any, name: str) -> bool:
+    """Host and library objects expose their attributes; Python's own str/list/dict methods never show through."""
+    if not isinstance(obj, _BUILTIN_PY):
+        return hasattr(obj, name)
+    if name in getattr(obj, "__dict__", ()):
+        return True
+    return any(name in vars(k) for k in type(obj).__mro__ if k not in _BUILTIN_PY and k is not object)
+
+
 def get_member(obj: Any, name: str) -> Any:
     """`obj.Name` (a property or field)."""
     if obj is None:
@@ -138,19 +147,16 @@ def get_member(obj: Any, name: str) -> Any:
         if isinstance(m, Property):
             return m.get(obj)
         return lambda *a, **k: m(obj, *a, **k)
-    if isinstance(obj, _BUILTIN_PY) or name.startswith("_"):
+    if name.startswith("_") or not _has_csharp_attr(obj, name):
         raise missing_member(obj, name)
-    try:
-        return getattr(obj, name)
-    except AttributeError:
-        raise missing_member(obj, name) from None
+    return getattr(obj, name)
 
 
 def _own_member(obj: Any, name: str) -> tuple[bool, Any]:
     m = _table(type(obj)).get(name)
     if isinstance(m, Property):
         return True, m.get(obj)
-    if not isinstance(obj, _BUILTIN_PY) and hasattr(obj, name):
+    if _has_csharp_attr(obj, name):
         return True, getattr(obj, name)
     return False, None
 
@@ -174,7 +180,7 @@ def nullable_value(obj: Any) -> Any:
 def set_member(obj: Any, name: str, value: Any) -> None:
     if obj is None:
         raise null_reference()
-    if isinstance(obj, _BUILTIN_PY) or name.startswith("_") or not hasattr(obj, name):
+    if name.startswith("_") or not _has_csharp_attr(obj, name):
         raise missing_member(obj, name)
     setattr(obj, name, value)
 
@@ -204,8 +210,7 @@ def call_method(obj: Any, name: str, args: tuple[Any, ...], kwargs: dict[str, An
     m = _table(type(obj)).get(name)
     if m is not None and not isinstance(m, Property):
         return invoke(m, (obj, *args), kwargs, type_args)
-    builtin = isinstance(obj, _BUILTIN_PY)
-    if not builtin and not name.startswith("_"):
+    if not name.startswith("_") and _has_csharp_attr(obj, name):
         attr = getattr(obj, name, None)
         if attr is not None and callable(attr):
             return invoke(attr, args, kwargs, type_args)

@@ -15,6 +15,7 @@ from keyless.csharp.dotnet import (  # noqa: F401
     jsontext,
     jwt,
     linq,
+    misc,
     numbers,
     strings,
     text,
