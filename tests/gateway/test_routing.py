@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import pytest
 
+from keyless.gateway.http_types import Headers
 from keyless.gateway.routing import Router
-from keyless.gateway.snapshot import ApiRecord, OperationRecord
+from keyless.gateway.snapshot import ApiRecord, OperationRecord, build_snapshot
 
 
 def api(name: str, path: str) -> ApiRecord:
@@ -85,3 +86,58 @@ def test_api_matches_but_no_operation(method: str, path: str, query: dict[str, l
 def test_no_api() -> None:
     router = Router([api("orders", "orders")], {})
     assert router.match("GET", "/other", {})[0] is None
+
+
+def op_body(name: str, method: str, template: str) -> dict[str, object]:
+    return {"name": name, "properties": {"method": method, "urlTemplate": template}}
+
+
+def test_revisions_answer_at_path_rev_n_and_the_current_one_at_its_path() -> None:
+    snap = build_snapshot(
+        {"name": "svc"},
+        apis=[
+            {"name": "orders", "properties": {"path": "orders", "apiRevision": "1", "isCurrent": True}},
+            {"name": "orders;rev=2", "properties": {"path": "orders", "apiRevision": "2", "isCurrent": False}},
+        ],
+        operations={"orders": [op_body("a", "GET", "/x")], "orders;rev=2": [op_body("b", "GET", "/x")]},
+    )
+    found = {path: snap.router.match("GET", path, {}) for path in ("/orders/x", "/orders;rev=2/x", "/orders;rev=1/x")}
+    assert found["/orders/x"][1].name == "a"  # type: ignore[union-attr]
+    assert (found["/orders;rev=2/x"][0].name, found["/orders;rev=2/x"][3]) == ("orders;rev=2", "/x")  # type: ignore[union-attr]
+    assert found["/orders;rev=1/x"][1].name == "a"  # type: ignore[union-attr]
+
+
+def test_version_sets_segment_header_and_query() -> None:
+    def versioned(name: str, path: str, version: str, set_id: str) -> dict[str, object]:
+        props = {"path": path, "apiVersion": version, "apiVersionSetId": f"/apiVersionSets/{set_id}"}
+        return {"name": name, "properties": props}
+
+    snap = build_snapshot(
+        {"name": "svc"},
+        apis=[
+            {"name": "seg-original", "properties": {"path": "seg", "apiVersionSetId": "/apiVersionSets/s"}},
+            versioned("seg-v1", "seg", "v1", "s"),
+            versioned("hdr-v2", "hdr", "v2", "h"),
+            {"name": "hdr-original", "properties": {"path": "hdr", "apiVersionSetId": "/apiVersionSets/h"}},
+            versioned("qry-v3", "qry", "v3", "q"),
+        ],
+        operations={
+            n: [op_body("get", "GET", "/x")] for n in ("seg-original", "seg-v1", "hdr-v2", "hdr-original", "qry-v3")
+        },
+        version_sets=[
+            {"name": "s", "properties": {"versioningScheme": "Segment"}},
+            {"name": "h", "properties": {"versioningScheme": "Header", "versionHeaderName": "Api-Version"}},
+            {"name": "q", "properties": {"versioningScheme": "Query", "versionQueryName": "api-version"}},
+        ],
+    )
+
+    def api_of(path: str, query: dict[str, list[str]] | None = None, headers: Headers | None = None) -> str | None:
+        found = snap.router.match("GET", path, query or {}, headers)
+        return found[0].name if found[0] is not None and found[1] is not None else None
+
+    assert api_of("/seg/v1/x") == "seg-v1"
+    assert api_of("/seg/x") == "seg-original"
+    assert api_of("/hdr/x", headers=Headers([("api-version", "v2")])) == "hdr-v2"
+    assert api_of("/hdr/x") == "hdr-original"
+    assert api_of("/qry/x", {"api-version": ["v3"]}) == "qry-v3"
+    assert api_of("/qry/x") is None

@@ -135,7 +135,7 @@ class GatewayService:
         host, _, port_text = host_header.rpartition(":") if host_header.count(":") == 1 else (host_header, "", "")
         port = int(port_text) if port_text.isdigit() else (443 if scheme == "https" else 80)
         original = Url(scheme, host or host_header, port, path or "/", query)
-        api, operation, params, remainder = snap.router.match(method, path, query)
+        api, operation, params, remainder = snap.router.match(method, path, query, headers)
         if api is None:
             return gateway_error(404, NOT_FOUND, "Not Found")
         request = GatewayRequest(method, backend_url(api, remainder, query), original, headers, body, client_ip)
@@ -189,7 +189,7 @@ class GatewayService:
         api = state.api
         assert api is not None
         requested = state.request.headers.get("Access-Control-Request-Method") or ""
-        _, operation, params, _ = snap.router.match(requested.strip().upper(), path, query)
+        _, operation, params, _ = snap.router.match(requested.strip().upper(), path, query, state.request.headers)
         if operation is None:
             return None
         product = authorize(snap, api, None).product

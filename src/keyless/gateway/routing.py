@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote
 
 if TYPE_CHECKING:
@@ -61,8 +61,27 @@ def compile_template(operation: OperationRecord) -> CompiledTemplate:
 @dataclass(frozen=True)
 class _ApiRoute:
     api: ApiRecord
-    prefix: str  # "/path" lower-cased, or "" for an API with an empty path
+    prefix: str  # "/path" lower-cased, or "" for an API with an empty path (with ";rev=n" or "/v1" as served)
     templates: dict[str, tuple[CompiledTemplate, ...]]  # method -> templates, most specific first
+    header: tuple[str, str] | None = None  # Header versioning: (header name, version)
+    query: tuple[str, str] | None = None  # Query versioning: (parameter name, version)
+
+
+def _prefixes(api: ApiRecord) -> list[tuple[str, tuple[str, str] | None, tuple[str, str] | None]]:
+    """Where an API answers: its path (current revision), `path;rev=n` (any revision), and the version's place."""
+    base = ("/" + api.path.lower()) if api.path else ""
+    header = query = None
+    version = (api.version or "").lower()
+    if api.version_scheme == "Segment" and version:
+        base = f"{base}/{version}"
+    elif api.version_scheme == "Header" and version and api.version_header_name:
+        header = (api.version_header_name, api.version or "")
+    elif api.version_scheme == "Query" and version and api.version_query_name:
+        query = (api.version_query_name, api.version or "")
+    out = [(f"{base};rev={api.revision}".lower(), header, query)]
+    if api.is_current:
+        out.append((base, header, query))
+    return out
 
 
 class Router:
@@ -75,26 +94,23 @@ class Router:
             for op in operations.get(api.name, ()):
                 by_method.setdefault(op.method, []).append(compile_template(op))
             templates = {m: tuple(sorted(ts, key=lambda t: t.rank)) for m, ts in by_method.items()}
-            routes.append(_ApiRoute(api, ("/" + api.path.lower()) if api.path else "", templates))
-        self.routes = sorted(routes, key=lambda r: -len(r.prefix))
-
-    def api(self, path: str) -> tuple[ApiRecord, str] | None:
-        """The API whose path is the longest prefix of `path`, and the rest of the path."""
-        lowered = path.lower()
-        for route in self.routes:
-            p = route.prefix
-            if not p or lowered == p or lowered.startswith(p + "/"):
-                return route.api, path[len(p) :]
-        return None
+            for prefix, header, query in _prefixes(api):
+                routes.append(_ApiRoute(api, prefix, templates, header, query))
+        # longest prefix first; among equals, a version constraint before the unversioned ("Original") API
+        self.routes = sorted(routes, key=lambda r: (-len(r.prefix), r.header is None and r.query is None))
 
     def match(
-        self, method: str, path: str, query: dict[str, list[str]]
+        self, method: str, path: str, query: dict[str, list[str]], headers: Any = None
     ) -> tuple[ApiRecord | None, OperationRecord | None, dict[str, str], str]:
         """(api, operation, MatchedParameters, remainder); operation None when nothing matches in that API."""
         lowered = path.lower()
         for route in self.routes:
             p = route.prefix
             if p and lowered != p and not lowered.startswith(p + "/"):
+                continue
+            if route.header is not None and (headers is None or headers.get(route.header[0]) != route.header[1]):
+                continue
+            if route.query is not None and (query.get(route.query[0]) or [None])[0] != route.query[1]:
                 continue
             remainder = path[len(p) :]
             for template in route.templates.get(method.upper(), ()):

@@ -55,6 +55,10 @@ class ApiRecord:
     revision: str = "1"
     is_current: bool = True
     version: str | None = None
+    # From the API's version set: Segment | Header | Query (None: not versioned), and the names it reads.
+    version_scheme: str | None = None
+    version_header_name: str | None = None
+    version_query_name: str | None = None
 
     def members(self) -> dict[str, Any]:
         from keyless.gateway.context import IUrl, _Record
@@ -156,8 +160,10 @@ class Snapshot:
         return None
 
 
-def api_record(body: Mapping[str, Any]) -> ApiRecord:
+def api_record(body: Mapping[str, Any], version_sets: Mapping[str, Mapping[str, Any]] | None = None) -> ApiRecord:
     p = _props(body)
+    set_id = str(p.get("apiVersionSetId") or "").rstrip("/").rsplit("/", 1)[-1].lower()
+    version_set = (version_sets or {}).get(set_id) or p.get("apiVersionSet") or {}
     names = p.get("subscriptionKeyParameterNames") or {}
     service_url = p.get("serviceUrl")
     return ApiRecord(
@@ -171,7 +177,10 @@ def api_record(body: Mapping[str, Any]) -> ApiRecord:
         query_name=str(names.get("query") or DEFAULT_QUERY),
         revision=str(p.get("apiRevision") or "1"),
         is_current=_bool(p.get("isCurrent"), True),
-        version=p.get("apiVersion"),
+        version=p.get("apiVersion") or None,
+        version_scheme=version_set.get("versioningScheme") if set_id or version_set else None,
+        version_header_name=version_set.get("versionHeaderName"),
+        version_query_name=version_set.get("versionQueryName"),
     )
 
 
@@ -213,6 +222,7 @@ def build_snapshot(
     backends: Iterable[Mapping[str, Any]] = (),
     fragments: Mapping[str, CompiledFragment | Mapping[str, Any] | str] | None = None,
     policies: Mapping[PolicyKey, CompiledDocument | str] | None = None,
+    version_sets: Iterable[Mapping[str, Any]] = (),
 ) -> Snapshot:
     """Build one service's snapshot from ARM bodies.
 
@@ -224,6 +234,8 @@ def build_snapshot(
     - `policies`: ("global",) | ("product", p) | ("api", a) | ("operation", a, o) -> CompiledDocument or raw
       text (compiled here with these named values and fragments; a ValidationError propagates).
       Without a global document the service default (`<forward-request/>` in backend) applies.
+    - `version_sets`: ARM bodies of apiVersionSets (an API's `apiVersionSetId` names one: Segment, Header or
+      Query versioning). Revisions are APIs named `name;rev=N` with `isCurrent` false, reached at `path;rev=N`.
     """
     named_values = list(named_values)
     nv = {str(_props(b).get("displayName") or b["name"]): str(_props(b).get("value") or "") for b in named_values}
@@ -242,7 +254,8 @@ def build_snapshot(
             documents[key] = compile_document(doc, scope=key[0], named_values=nv, fragments=compiled_fragments)
     if ("global",) not in documents:
         documents[("global",)] = compile_document(DEFAULT_GLOBAL_POLICY, scope="global")
-    api_records = {r.name: r for r in (api_record(b) for b in apis)}
+    sets = {str(b["name"]).lower(): _props(b) for b in version_sets}
+    api_records = {r.name: r for r in (api_record(b, sets) for b in apis)}
     op_records: dict[tuple[str, str], OperationRecord] = {}
     for api_name, bodies in (operations or {}).items():
         for body in bodies:
