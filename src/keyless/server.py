@@ -174,6 +174,9 @@ async def serve(settings: Settings, *, ready: asyncio.Event | None = None, stop:
                     if t.done() and t.exception():
                         raise t.exception()  # type: ignore[misc]
             await asyncio.sleep(0.005)
+        apim = getattr(services, "apim", None)
+        if apim is not None:  # every stored APIM service's gateway listener, on its kept port
+            await apim.publish_all()
         secret = await resolve_admin_secret(services)
         doc = endpoints_document(services, secret)
         write_private_json(settings.data_dir / "endpoints.json", doc)
