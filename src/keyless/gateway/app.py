@@ -291,9 +291,28 @@ class Gateways:
         ctx = ssl.create_default_context()
         with contextlib.suppress(OSError):
             ctx.load_verify_locations(cafile=str(services.tls.ca_cert))
+        from keyless.gateway.counters import InMemoryCounters
+        from keyless.gateway.value_cache import InMemoryValueCache, ValueCaches
+        from keyless.identity.managed_identity.hosting import IdentityHosts
+
         aliases = _LiveAliases(services)
         pool = BackendPool(ctx, aliases)
-        shared = GatewayServices(http=None, tokens=services.tokens, aliases=aliases, backends=pool)
+        hosts = IdentityHosts(services.store, services.directory, services.resources, services.tokens)
+
+        async def identities(state: RequestState) -> list[Any]:
+            """The managed identities the request's APIM service has (authentication-managed-identity)."""
+            service_id = state.snapshot.service_id if state.snapshot is not None else ""
+            return list(await hosts.identities(service_id)) if service_id else []
+
+        shared = GatewayServices(
+            http=None,
+            tokens=services.tokens,
+            aliases=aliases,
+            backends=pool,
+            counters=InMemoryCounters(),
+            cache=ValueCaches(InMemoryValueCache()),
+            identity=identities,
+        )
         return cls(shared, host=services.settings.host, ports_file=services.settings.data_dir / "gateway-ports.json")
 
     def _saved_ports(self) -> dict[str, int]:

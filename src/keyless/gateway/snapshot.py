@@ -123,6 +123,7 @@ class Snapshot:
 
     service_name: str
     region: str
+    service_id: str
     apis: dict[str, ApiRecord]
     operations: dict[tuple[str, str], OperationRecord]
     products: dict[str, ProductRecord]
@@ -273,6 +274,7 @@ def build_snapshot(
         by_api.setdefault(op.api, []).append(op)
     return Snapshot(
         service_name=str(service_body.get("name") or ""),
+        service_id=str(service_body.get("id") or ""),
         region=str(service_body.get("location") or ""),
         apis=api_records,
         operations=op_records,
