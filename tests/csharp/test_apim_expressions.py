@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from keyless.csharp import ExpressionRuntimeError, compile_expression
-from keyless.csharp.dotnet import Jwt
+from keyless.csharp.dotnet import Jwt, parse_jwt
 from tests.csharp.fake_context import Context, Request, Response
 
 
@@ -78,8 +78,9 @@ def _jarray() -> Any:
 
 
 def test_jwt_members_as_apim_exposes_them() -> None:
-    ctx = Context(request=Request(headers={"Authorization": [f"Bearer {TOKEN}"]}))
-    jwt = run('@(context.Request.Headers.GetValueOrDefault("Authorization", "").AsJwt())', ctx)
+    # the library's Jwt itself: the gateway may register its own AsJwt extension over it
+    ctx = Context()
+    jwt = parse_jwt(f"Bearer {TOKEN}")
     assert isinstance(jwt, Jwt)
     cases = [
         ('@(((Jwt)context.Variables["j"]).Algorithm)', "RS256"),

@@ -234,10 +234,10 @@ class RuntimeType:
         return self.FullName
 
 
-def _object_to_string(obj: Any) -> str:
-    from keyless.csharp.dotnet.text import to_string
+def _object_to_string(obj: Any, fmt: Any = None, *provider: Any) -> str:
+    from keyless.csharp.dotnet.text import format_value, to_string
 
-    return to_string(obj)
+    return format_value(obj, fmt) if isinstance(fmt, str) else to_string(obj)
 
 
 def _object_equals(obj: Any, other: Any) -> bool:

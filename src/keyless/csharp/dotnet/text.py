@@ -64,6 +64,8 @@ def to_string(v: Any) -> str:
     method = getattr(v, "ToString", None)
     if method is not None:
         return str(method())
+    if type(v).__str__ is not object.__str__:  # a host class that defines its text
+        return str(v)
     # System.Object.ToString(): the type's name
     from keyless.csharp.members import type_name
 
