@@ -12,6 +12,7 @@ import contextlib
 import json
 import logging
 import ssl
+import uuid
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl
@@ -69,6 +70,8 @@ class GatewayService:
         body = b""
         while True:
             message = await receive()
+            if message["type"] == "http.disconnect":  # the client left before sending its whole body
+                return
             body += message.get("body", b"")
             if not message.get("more_body"):
                 break
@@ -91,7 +94,7 @@ class GatewayService:
             )
         except Exception:  # the pipeline already answers policy failures; this is a keyless bug
             log.exception("gateway %s: unhandled failure", self.name)
-            response = gateway_error(500, "Internal server error", "Internal Server Error")
+            response = gateway_error(500, "Internal server error", "Internal Server Error", str(uuid.uuid4()))
         out = [(k.encode("latin-1"), v.encode("latin-1")) for k, v in response.headers.items()]
         out = [(k, v) for k, v in out if k.lower() not in _SKIP_OUT]
         if response.stream is not None:
