@@ -232,3 +232,8 @@ def test_nullable_value_and_has_value() -> None:
     )
     with pytest.raises(ExpressionRuntimeError, match="InvalidOperationException: Nullable object must have a value"):
         run("@{ DateTime? d = null; return d.Value; }")
+
+
+def test_named_arguments_reach_library_methods() -> None:
+    assert run('@("abc".Substring(startIndex: 1, length: 1))') == "b"
+    assert run("@(JsonConvert.SerializeObject(new[] {1}, formatting: Formatting.None))") == "[1]"

@@ -187,13 +187,21 @@ def set_member(obj: Any, name: str, value: Any) -> None:
 
 def invoke(fn: Callable[..., Any], args: tuple[Any, ...], kwargs: dict[str, Any], type_args: tuple[Any, ...]) -> Any:
     if getattr(fn, "__csharp_generic__", False):
-        return fn(type_args, *args, **kwargs)
-    if type_args:
+        args = (type_args, *args)
+    elif type_args:
         name = getattr(fn, "__name__", "method")
         raise DotNetException(
             "RuntimeBinderException", f"The non-generic method '{name}' cannot be used with type arguments"
         )
-    return fn(*args, **kwargs)
+    if not kwargs:
+        return fn(*args)
+    try:
+        return fn(*args, **kwargs)
+    except TypeError as exc:
+        # a library method whose Python parameters are not named as in C#: named arguments in written order
+        if "unexpected keyword argument" not in str(exc):
+            raise
+        return fn(*args, *kwargs.values())
 
 
 def find_extension(obj: Any, name: str) -> Callable[..., Any] | None:
