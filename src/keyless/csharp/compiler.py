@@ -149,17 +149,33 @@ class Compiler:
             if statics is None:
                 return lambda f: unsupported(t.full_name)
             return lambda f: getattr(statics, name)
-        if isinstance(node.target, n.Name) and self.scope.find(node.target.name) is None:
-            dotted = _dotted(node)
-            if dotted and dotted in NAMESPACES:
-                raise self.error(f"'{dotted}' is a namespace, which is not valid in the given context", node.pos)
-            if dotted and _dotted(node.target) in NAMESPACES:
-                raise self.error(f"The type or namespace name '{dotted}' could not be found", node.pos)
+        self._check_namespace(node)
         target = self._target(node.target, node.conditional)
         if name in ("HasValue", "Value"):
             nullable = nullable_has_value if name == "HasValue" else nullable_value
             return lambda f: nullable(target(f))
         return lambda f: get_member(target(f), name)
+
+    def _check_namespace(self, node: n.Member) -> None:
+        """`System.IO.File.X`: a chain from a namespace to a name keyless does not know is CS0234, named."""
+        parts: list[n.Member] = []
+        root: n.Node = node
+        while isinstance(root, n.Member) and not root.conditional:
+            parts.append(root)
+            root = root.target
+        if not isinstance(root, n.Name) or self.scope.find(root.name) is not None or root.name in TYPES:
+            return
+        names = [root.name] + [m.name for m in reversed(parts)]
+        known = max((i for i in range(1, len(names) + 1) if ".".join(names[:i]) in NAMESPACES), default=0)
+        if known == 0:
+            return  # the root name's own "does not exist" error comes from e_Name
+        if known < len(names):
+            missing = list(reversed(parts))[known - 1]
+            raise self.error(
+                f"The type or namespace name '{names[known]}' does not exist in the namespace '{'.'.join(names[:known])}'",
+                missing.pos,
+            )
+        raise self.error(f"'{'.'.join(names)}' is a namespace, which is not valid in the given context", node.pos)
 
     def _args(
         self, args: tuple[n.Arg, ...]
