@@ -170,9 +170,9 @@ class Compiler:
         if known == 0:
             return  # the root name's own "does not exist" error comes from e_Name
         if known < len(names):
-            missing = list(reversed(parts))[known - 1]
+            missing, namespace = list(reversed(parts))[known - 1], ".".join(names[:known])
             raise self.error(
-                f"The type or namespace name '{names[known]}' does not exist in the namespace '{'.'.join(names[:known])}'",
+                f"The type or namespace name '{names[known]}' does not exist in the namespace '{namespace}'",
                 missing.pos,
             )
         raise self.error(f"'{'.'.join(names)}' is a namespace, which is not valid in the given context", node.pos)
