@@ -406,6 +406,18 @@ async def test_built_in_errors_reach_api_on_error(echo: Echo, gateway: Any) -> N
     assert headers["X-Error"].startswith("authorization|SubscriptionKeyInvalid|")
 
 
+async def test_a_header_value_with_a_line_break_is_not_sent(echo: Echo, gateway: Any) -> None:
+    inbound = (
+        '<return-response><set-header name="X-Split" exists-action="override">'
+        '<value>@("a\\r\\nX-Injected: 1")</value></set-header>'
+        '<set-header name="X-Fine" exists-action="override"><value>ok</value></set-header></return-response>'
+    )
+    g = await gateway(config(echo.url, {("api", "orders"): document(inbound)}))
+    status, headers, _, _ = await g.call("GET", "/orders/items", key="k-all")
+    assert status == 200 and headers["X-Fine"] == "ok"
+    assert "X-Injected" not in headers and "X-Split" not in headers
+
+
 async def test_unreachable_backend_is_500_with_activity_id(echo: Echo, gateway: Any) -> None:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))

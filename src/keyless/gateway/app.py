@@ -96,7 +96,8 @@ class GatewayService:
             log.exception("gateway %s: unhandled failure", self.name)
             response = gateway_error(500, "Internal server error", "Internal Server Error", str(uuid.uuid4()))
         out = [(k.encode("latin-1"), v.encode("latin-1")) for k, v in response.headers.items()]
-        out = [(k, v) for k, v in out if k.lower() not in _SKIP_OUT]
+        # CR/LF in a policy-made header would split the response: such a header is not sent
+        out = [(k, v) for k, v in out if k.lower() not in _SKIP_OUT and b"\n" not in v and b"\r" not in v]
         if response.stream is not None:
             await self._stream(response, out, send)
             return
