@@ -539,17 +539,6 @@ def _has_conditional(node: n.Node) -> bool:
     return False
 
 
-def _dotted(node: n.Node) -> str | None:
-    parts = []
-    while isinstance(node, n.Member):
-        parts.append(node.name)
-        node = node.target
-    if not isinstance(node, n.Name):
-        return None
-    parts.append(node.name)
-    return ".".join(reversed(parts))
-
-
 def implicit_conversion(t: n.TypeNode | None) -> Callable[[Any], Any] | None:
     """`double d = 5;` stores 5.0: the implicit numeric conversions a declared type implies."""
     if t is None or t.rank or t.args:
