@@ -500,6 +500,8 @@ async def test_trace_location_with_a_tracing_subscription_and_masked_secrets(ech
     assert configuration["operation"] == {"method": "GET", "uriTemplate": "/items"}
     assert configuration["product"] == "starter"
     assert any(e["source"] == "request-forwarder" for e in doc["traceEntries"]["backend"])
+    last = doc["traceEntries"]["outbound"][-1]
+    assert last["source"] == "api-inspector" and last["data"]["response"]["status"]["code"] == 200
 
 
 async def test_secret_named_values_are_masked_in_traces(echo: Echo, gateway: Any) -> None:

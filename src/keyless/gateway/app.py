@@ -180,6 +180,16 @@ class GatewayService:
             self._inspect(trace, state, key)
         response = await finish(state, await execute(plan, state))
         if trace is not None:
+            state.section = "outbound"
+            state.trace(
+                "api-inspector",
+                {
+                    "response": {
+                        "status": {"code": response.status, "reason": response.reason},
+                        "headers": header_list(response.headers.items()),
+                    }
+                },
+            )
             self.traces.put(trace)
             location = f"{original.scheme}://{original.authority}{TRACE_PATH}{trace.trace_id}"
             response.headers.set("Ocp-Apim-Trace-Location", location)
