@@ -37,6 +37,8 @@ ERRORS = [
         1,
         15,
     ),
+    ("@(Convert.ToBase64String())", "No overload for method 'Convert.ToBase64String' takes 0 arguments", 1, 25),
+    ("@(new Guid(1, 2, 3))", "No overload for constructor of 'Guid' takes 3 arguments", 1, 3),
     ("@(System.Text)", "'System.Text' is a namespace, which is not valid in the given context", 1, 10),
     ("@{ var a = 1; var a = 2; return a; }", "A local variable named 'a' is already defined in this scope", 1, 19),
     ("@{ var v; return 1; }", "Implicitly-typed variables must be initialized", 1, 8),

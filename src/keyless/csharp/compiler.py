@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
@@ -156,6 +157,21 @@ class Compiler:
             return lambda f: nullable(target(f))
         return lambda f: get_member(target(f), name)
 
+    def _check_arity(
+        self, fn: Any, count: int, type_args: tuple[Any, ...], label: str, pos: int, constructor: bool = False
+    ) -> None:
+        """A static call or `new` with an argument count no overload takes is a compile error, as in C# (CS1501)."""
+        try:
+            signature = inspect.signature(fn)
+        except (TypeError, ValueError):
+            return
+        extra = (type_args,) if getattr(fn, "__csharp_generic__", False) else ()
+        try:
+            signature.bind(*extra, *([None] * count))
+        except TypeError:
+            what = "constructor of" if constructor else "method"
+            raise self.error(f"No overload for {what} '{label}' takes {count} arguments", pos) from None
+
     def _check_namespace(self, node: n.Member) -> None:
         """`System.IO.File.X`: a chain from a namespace to a name keyless does not know is CS0234, named."""
         parts: list[n.Member] = []
@@ -225,6 +241,7 @@ class Compiler:
                 if statics is None:
                     return lambda f: unsupported(t.full_name)
                 method = getattr(statics, name)
+                self._check_arity(method, len(node.args), type_args, f"{t.name}.{name}", node.pos)
 
                 def static_call(f: Frame) -> Any:
                     args, kwargs = evaluate_args(f)
@@ -369,6 +386,7 @@ class Compiler:
         if t.construct is None:
             raise self.error(f"Cannot create an instance of '{t.name}'", node.pos)
         construct = t.construct
+        self._check_arity(construct, len(node.args), ref.args, t.name, node.pos, constructor=True)
         positional, named, _ = self._args(node.args)
         members = [(name, self.expr(v)) for name, v in node.members or ()]
         items = [[self.expr(v) for v in item] for item in node.items or ()]
