@@ -476,6 +476,17 @@ async def test_cors_preflight_without_an_options_operation(echo: Echo, gateway: 
     assert (status, body) == (404, NOT_FOUND)
 
 
+async def test_buffer_response_false_streams_even_with_outbound_policies(echo: Echo, gateway: Any) -> None:
+    policy = (
+        '<policies><inbound><base/></inbound><backend><forward-request buffer-response="false"/></backend>'
+        '<outbound><set-header name="X-Seen" exists-action="override"><value>1</value></set-header></outbound>'
+        "</policies>"
+    )
+    g = await gateway(config(echo.url, {("api", "orders"): policy}))
+    status, headers, body, _ = await g.call("GET", "/orders/files/chunked", key="k-all")
+    assert (status, headers["X-Seen"], body) == (200, "1", BIG)
+
+
 # ----------------------------------------------------------------------------------------------- trace
 
 

@@ -24,6 +24,7 @@ class Config:
     timeout_ms: Value | None
     follow_redirects: Value
     fail_on_error: Value
+    buffer_response: Value
 
 
 def _number(element: Element, ctx: CompileContext, name: str) -> None:
@@ -50,14 +51,14 @@ def compile(element: Element, ctx: CompileContext) -> Config:
     version = element.attrs.get("http-version")
     if version is not None and version not in ("1", "2", "2or1"):
         raise ctx.error(element, f"The 'http-version' attribute must be 1, 2 or 2or1, not '{version}'.", "http-version")
-    for name in ("buffer-request-body", "buffer-response"):
-        _boolean(element, ctx, name)  # checked; keyless reads bodies in full either way
+    _boolean(element, ctx, "buffer-request-body")  # checked; keyless reads request bodies in full either way
     timeout_ms = element.attrs.get("timeout-ms")
     return Config(
         ctx.value(element, element.attrs.get("timeout"), attribute="timeout", default="300"),
         ctx.value(element, timeout_ms, attribute="timeout-ms") if timeout_ms is not None else None,
         _boolean(element, ctx, "follow-redirects"),
         _boolean(element, ctx, "fail-on-error-status-code"),
+        _boolean(element, ctx, "buffer-response"),
     )
 
 
@@ -68,10 +69,12 @@ def _flag(value: Value, state: Any) -> bool:
 
 async def run(cfg: Config, state: Any) -> None:
     seconds = float(cfg.timeout_ms.get(state)) / 1000 if cfg.timeout_ms is not None else float(cfg.timeout.get(state))
-    state.trace(
-        "request-forwarder",
-        {"message": f"Request is being forwarded to the backend service. Timeout set to {seconds:g} seconds"},
-    )
+    tracing = getattr(state, "tracing", False)
+    if tracing:  # entries are built only for traced requests (the hot path skips the f-strings)
+        state.trace(
+            "request-forwarder",
+            {"message": f"Request is being forwarded to the backend service. Timeout set to {seconds:g} seconds"},
+        )
     previous = state.response
     if previous is not None and previous.stream is not None:  # a retried forward drops the unread body
         previous.stream.release()
@@ -80,10 +83,11 @@ async def run(cfg: Config, state: Any) -> None:
         state,
         seconds=seconds,
         follow_redirects=_flag(cfg.follow_redirects, state),
-        stream=state.stream_ok and not fail_on_error,
+        stream=(state.stream_ok or not _flag(cfg.buffer_response, state)) and not fail_on_error,
     )
     state.response = response
-    state.trace("forward-request", {"response": {"status": {"code": response.status, "reason": response.reason}}})
+    if tracing:
+        state.trace("forward-request", {"response": {"status": {"code": response.status, "reason": response.reason}}})
     if response.status >= 400 and fail_on_error:
         # [INF] reason name: the docs say only that 4xx/5xx then enter on-error
         raise PolicyError(NAME, "BackendError", f"The backend service responded with status code {response.status}")
