@@ -124,3 +124,22 @@ def test_corpus_documents_parse() -> None:
     assert len(rows) == 129
     assert len(rows) - len(failures) == 127
     assert all(expected == "no" for _, expected, _ in failures), failures
+
+
+@pytest.mark.parametrize(
+    ("text", "expected_attr", "expected_text"),
+    [
+        # single-quoted attribute holding raw double quotes and a char literal
+        ("<a v='@(x == \"'\" ? 1 : 2)'/>", '@(x == "\'" ? 1 : 2)', ""),
+        # an XML declaration, CDATA text kept as written
+        ('<?xml version="1.0" encoding="utf-8"?><a><![CDATA[@(1 < 2)]]></a>', None, "@(1 < 2)"),
+        # '@' not starting an expression is plain text
+        ("<a v='me@example.com'>x@y</a>", "me@example.com", "x@y"),
+        # a verbatim string holding a closing parenthesis and doubled quotes
+        ('<a v="@(@"a "")" + "\\")")"/>', '@(@"a "")" + "\\")")', ""),
+    ],
+)
+def test_prepass_edge_cases(text: str, expected_attr: str | None, expected_text: str) -> None:
+    root = parse_document(text)
+    assert root.attrs.get("v") == expected_attr
+    assert root.text == expected_text
