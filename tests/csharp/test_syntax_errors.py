@@ -25,6 +25,7 @@ ERRORS = [
         39,
     ),
     ("@(DateTime.Yesterday)", "'DateTime' does not contain a definition for 'Yesterday'", 1, 12),
+    ("@(Convert.mro())", "'Convert' does not contain a definition for 'mro'", 1, 11),
     (
         '@(System.IO.File.ReadAllText("x"))',
         "The type or namespace name 'File' does not exist in the namespace 'System.IO'",

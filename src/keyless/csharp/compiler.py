@@ -138,7 +138,7 @@ class Compiler:
     def _static_member(self, t: DotNetType, name: str, pos: int) -> Any:
         if not t.supported:
             return None
-        if t.statics is None or not hasattr(t.statics, name) or name.startswith("_"):
+        if t.statics is None or not name[:1].isupper() or not hasattr(t.statics, name):
             raise self.error(f"'{t.name}' does not contain a definition for '{name}'", pos)
         return t.statics
 

@@ -130,7 +130,9 @@ def missing_member(value: Any, name: str) -> DotNetException:
 
 
 def _has_csharp_attr(obj: Any, name: str) -> bool:
-    """Host and library objects expose their attributes; Python's own str/list/dict methods never show through."""
+    """Host and library objects expose their C# (PascalCase) members; Python's own attributes never show through."""
+    if not name[:1].isupper():
+        return False
     if not isinstance(obj, _BUILTIN_PY):
         return hasattr(obj, name)
     if name in getattr(obj, "__dict__", ()):
