@@ -143,3 +143,13 @@ def test_prepass_edge_cases(text: str, expected_attr: str | None, expected_text:
     root = parse_document(text)
     assert root.attrs.get("v") == expected_attr
     assert root.text == expected_text
+
+
+def test_named_values_with_xml_characters_stay_characters() -> None:
+    raw = '<a url="{{sas}}"><b>@("{{q}}" + "{{sas}}")</b>{{sas}}</a>'
+    values = {"sas": "https://x/y?sv=1&sig=a<b>", "q": "it's"}
+    text, origin, _ = substitute(raw, values)
+    root = parse_document(text, origin, raw)
+    assert root.attrs["url"] == values["sas"]
+    assert root.children[0].text == '@("it\'s" + "https://x/y?sv=1&sig=a<b>")'
+    assert root.text == values["sas"]

@@ -1,17 +1,21 @@
 """`{{name}}` substitution before parsing (apim.md §5): textual, anywhere, by display name, no nesting.
 
 APIM names allow letters, digits, `.`, `-` and `_`; matching here ignores case (display names are unique
-regardless of case in the service [INF]). Liquid templates (`set-body template="liquid"`) use `{{…}}` for
-their own variables, so a name that is not defined is left alone inside one.
+regardless of case in the service [INF]). Values are XML-escaped as they go in (a SAS URL's `&` stays a
+character, in attributes, text and expressions alike; the parser unescapes them). Liquid templates
+(`set-body template="liquid"`) use `{{…}}` for their own variables, so a name that is not defined is left
+alone inside one.
 """
 
 from __future__ import annotations
 
 import re
 from array import array
+from xml.sax.saxutils import escape
 
 from keyless.gateway.policy_xml import ValidationError
 
+_QUOTES = {'"': "&quot;", "'": "&apos;"}
 _REFERENCE = re.compile(r"\{\{\s*([A-Za-z0-9._-]+)\s*\}\}")
 _LIQUID = re.compile(
     r"<set-body\b[^>]*\btemplate\s*=\s*[\"']liquid[\"'][^>]*>(.*?)</set-body\s*>", re.DOTALL | re.IGNORECASE
@@ -41,7 +45,7 @@ def substitute(text: str, named_values: dict[str, str]) -> tuple[str, array[int]
         used.add(key)
         out.append(text[pos : m.start()])
         origin.extend(range(pos, m.start()))
-        value = named_values[key]
+        value = escape(named_values[key], _QUOTES)
         out.append(value)
         origin.extend([m.start()] * len(value))  # errors inside a value point at its reference
         pos = m.end()
