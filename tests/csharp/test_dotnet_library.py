@@ -253,12 +253,31 @@ OTHERS = [
     ('@{ var w = new StringWriter(); w.Write("x{0}", 1); w.WriteLine(); return w.ToString(); }', "x1\r\n"),
     ("@{ var b = new byte[8]; RandomNumberGenerator.Create().GetBytes(b); return b.Length; }", 8),
     ("@(HashAlgorithmName.SHA256.Name)", "SHA256"),
+    (
+        '@{ var aes = Aes.Create(); var c = Encoding.UTF8.GetBytes("hello").Encrypt(aes); '
+        "return Encoding.UTF8.GetString(c.Decrypt(aes)) + c.Length + aes.KeySize; }",
+        "hello16256",
+    ),
+    (
+        "@{ var aes = Aes.Create(); aes.Mode = CipherMode.ECB; aes.Padding = PaddingMode.Zeros; "
+        "return aes.CreateEncryptor().TransformFinalBlock(new byte[5], 0, 5).Length; }",
+        16,
+    ),
+    (
+        '@(Convert.ToBase64String(Encoding.UTF8.GetBytes("secret").Encrypt("Aes", new byte[16], new byte[16])))',
+        "HWqEqL2vZ3XK4bXvH3zRWA==",
+    ),
 ]
 
 
 @table(OTHERS)
 def test_the_rest_of_the_allow_list(text: str, expected: Any) -> None:
     assert run(text) == expected
+
+
+def test_decrypting_a_partial_block_fails_as_dotnet_does() -> None:
+    with pytest.raises(ExpressionRuntimeError, match="CryptographicException: The input data is not a complete block"):
+        run('@(new byte[3].Decrypt("Aes", new byte[16], new byte[16]))')
 
 
 def test_python_methods_never_show_through() -> None:

@@ -18,6 +18,7 @@ from keyless.csharp.dotnet import (  # noqa: F401
     misc,
     numbers,
     strings,
+    symmetric,
     text,
     timezones,
     unsupported,

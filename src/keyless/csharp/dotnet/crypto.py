@@ -1,4 +1,4 @@
-"""Hashing and HMAC (`SHA256.Create().ComputeHash`, `new HMACSHA256(key)`), and APIM's byte[] Encrypt/Decrypt."""
+"""Hashing and HMAC: `SHA256.Create().ComputeHash(bytes)`, `new HMACSHA256(key).ComputeHash(bytes)`."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import hmac
 from typing import Any
 
 from keyless.csharp.errors import DotNetException, argument_null
-from keyless.csharp.members import EXTENSIONS, DotNetType, define_type
+from keyless.csharp.members import DotNetType, define_type
 
 
 def _data(buffer: Any, offset: int | None, count: int | None) -> bytes:
@@ -90,43 +90,3 @@ for _name, _algo in (
     _hmac_type("HMAC" + _name, _algo)
 define_type(DotNetType("HashAlgorithm", "System.Security.Cryptography.HashAlgorithm", (HashAlgorithm,)))
 define_type(DotNetType("HMAC", "System.Security.Cryptography.HMAC", (HMAC,)))
-
-
-def _cipher(alg: Any, key: Any, iv: Any) -> Any:
-    from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
-
-    if str(alg).lower() not in ("aes", "rijndael", "system.security.cryptography.aes"):
-        raise DotNetException("NotSupportedException", f"keyless implements Encrypt/Decrypt only for Aes, not '{alg}'")
-    if key is None or iv is None:
-        raise argument_null("key" if key is None else "iv")
-    try:
-        return Cipher(algorithms.AES(bytes(key)), modes.CBC(bytes(iv)))
-    except ValueError as exc:
-        raise DotNetException("CryptographicException", str(exc)) from None
-
-
-def encrypt(data: Any, alg: Any, key: Any, iv: Any) -> bytearray:
-    """APIM's `byte[].Encrypt("Aes", key, iv)`: CBC with PKCS7 padding, as .NET's defaults."""
-    from cryptography.hazmat.primitives import padding
-
-    padder = padding.PKCS7(128).padder()
-    plain = padder.update(bytes(data)) + padder.finalize()
-    enc = _cipher(alg, key, iv).encryptor()
-    return bytearray(enc.update(plain) + enc.finalize())
-
-
-def decrypt(data: Any, alg: Any, key: Any, iv: Any) -> bytearray:
-    from cryptography.hazmat.primitives import padding
-
-    dec = _cipher(alg, key, iv).decryptor()
-    try:
-        raw = dec.update(bytes(data)) + dec.finalize()
-        unpadder = padding.PKCS7(128).unpadder()
-        return bytearray(unpadder.update(raw) + unpadder.finalize())
-    except ValueError:
-        raise DotNetException("CryptographicException", "Padding is invalid and cannot be removed.") from None
-
-
-for _t in (bytearray, bytes):
-    EXTENSIONS.setdefault("Encrypt", []).append((_t, encrypt))
-    EXTENSIONS.setdefault("Decrypt", []).append((_t, decrypt))

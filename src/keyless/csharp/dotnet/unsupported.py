@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from keyless.csharp.members import DotNetType, define_type
 
-# Types the corpus names (System.Xml, X509, RSA) and symmetric algorithms (Encrypt/Decrypt take "Aes" by name).
+# Types the corpus names that keyless does not implement: System.Xml's DOM and reader, X509 certificates, RSA.
 _NAMES = {
     "XmlReader": "System.Xml.XmlReader",
     "XmlDocument": "System.Xml.XmlDocument",
@@ -14,8 +14,6 @@ _NAMES = {
     "RSA": "System.Security.Cryptography.RSA",
     "RSACng": "System.Security.Cryptography.RSACng",
     "RSASignaturePadding": "System.Security.Cryptography.RSASignaturePadding",
-    "Aes": "System.Security.Cryptography.Aes",
-    "SymmetricAlgorithm": "System.Security.Cryptography.SymmetricAlgorithm",
 }
 
 for _short, _full in _NAMES.items():
