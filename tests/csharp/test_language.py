@@ -129,6 +129,7 @@ STATEMENTS = [
         68085,
     ),
     ("@{ var f = (object)null; return f == null; }", True),
+    ("@{ var total = 1; return nameof(total) + nameof(context.Request); }", "totalRequest"),
     ('@{ int.TryParse("12", out var v); return v; }', 12),
     ('@{ int v; var ok = int.TryParse("zz", out v); return ok + ":" + v; }', "False:0"),
     ('@{ var x = "abc"; if (x is string s && s.Length == 3) { return s; } return "no"; }', "abc"),

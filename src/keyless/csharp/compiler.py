@@ -264,6 +264,8 @@ class Compiler:
                 return result
 
             return method_call
+        if isinstance(target, n.Name) and target.name == "nameof" and self.scope.find("nameof") is None:
+            return self._nameof(node)
         fn = self.expr(target)
 
         def delegate_call(f: Frame) -> Any:
@@ -277,6 +279,14 @@ class Compiler:
             return result
 
         return delegate_call
+
+    def _nameof(self, node: n.Call) -> Fn:
+        """`nameof(x.Y)` is the constant "Y"."""
+        arg = node.args[0].value if len(node.args) == 1 else None
+        if not isinstance(arg, n.Name | n.Member):
+            raise self.error("Expression does not have a name", node.pos)
+        name = arg.name
+        return lambda f: name
 
     def e_Index(self, node: n.Index) -> Fn:
         target = self._target(node.target, node.conditional)
