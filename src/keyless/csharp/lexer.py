@@ -127,14 +127,23 @@ def _string_start(text: str, i: int, n: int) -> bool:
 def _number(src: Source, i: int, n: int) -> Token:
     text = src.text
     j = i
-    if text.startswith(("0x", "0X"), i):
+    if text.startswith(("0b", "0B"), i):
+        j = i + 2
+        while j < n and text[j] in "01_":
+            j += 1
+        bits = text[i + 2 : j].replace("_", "")
+        if not bits:
+            raise src.error("Invalid number", i)
+        value: Any = int(bits, 2)
+        kind = "int"
+    elif text.startswith(("0x", "0X"), i):
         j = i + 2
         while j < n and (text[j] in "0123456789abcdefABCDEF_"):
             j += 1
         digits = text[i + 2 : j].replace("_", "")
         if not digits:
             raise src.error("Invalid number", i)
-        value: Any = int(digits, 16)
+        value = int(digits, 16)
         kind = "int"
     else:
         while j < n and (text[j].isdigit() or text[j] == "_"):
