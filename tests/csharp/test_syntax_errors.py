@@ -72,6 +72,8 @@ def test_a_block_whose_every_path_returns_or_throws_compiles() -> None:
         "@{ while (true) { return 1; } }",
         '@{ switch (1) { case 1: return "a"; default: throw new Exception("x"); } }',
         '@{ throw new Exception("always"); }',
+        "@{ if (true) return 1; }",
+        "@{ if (false) { } else { return 2; } }",
     ]
     for text in ok:
         compile_expression(text)

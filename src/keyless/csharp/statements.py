@@ -423,6 +423,11 @@ def completes(node: n.Node | None) -> bool:
     if isinstance(node, n.Block):
         return all(completes(s) for s in node.body if not isinstance(s, n.LocalFunction))
     if isinstance(node, n.If):
+        constant = node.test.value if isinstance(node.test, n.Literal) else None
+        if constant is True:  # a constant condition makes the other branch unreachable
+            return completes(node.then)
+        if constant is False:
+            return completes(node.otherwise)
         return node.otherwise is None or completes(node.then) or completes(node.otherwise)
     if isinstance(node, n.While | n.For):
         test = node.test
