@@ -120,6 +120,12 @@ STATEMENTS = [
         "npe",
     ),
     ('@{ switch ("b") { case "a": return 1; case "b": case "c": return 2; default: return 3; } }', 2),
+    (
+        '@{ object o = JObject.Parse("{}"); switch (o) { case string s: return s; '
+        'case JObject j when j.Count > 0: return "full"; case JObject j2: return "empty"; default: return "?"; } }',
+        "empty",
+    ),
+    ("@{ switch (5) { case int n when n > 3: return n * 2; case null: return -1; } return 0; }", 10),
     ("@{ int Twice(int v) { return v * 2; } return Twice(Twice(3)); }", 12),
     ("@{ int F(int n) => n <= 1 ? 1 : n * F(n - 1); return F(5); }", 120),
     ("@{ var n = 1; void Bump() { n += 10; } Bump(); return n; }", 11),

@@ -286,6 +286,16 @@ class Try(Node):
 
 
 @dataclass(frozen=True, slots=True)
+class CasePattern(Node):
+    """`case JObject o when o.Count > 0:` (a C# 7 type pattern in a switch)."""
+
+    type: TypeNode
+    designation: str | None
+    when: Node | None
+    pos: int
+
+
+@dataclass(frozen=True, slots=True)
 class SwitchSection:
     labels: tuple[Node | None, ...]  # None is `default:`
     body: tuple[Node, ...]

@@ -384,7 +384,7 @@ class Parser:
                     labels.append(None)
                 else:
                     self.i += 1
-                    labels.append(self.expression())
+                    labels.append(self.try_(self._case_pattern) or self.expression())
                 self.expect(":")
             if not labels:
                 self.fail("'case' or 'default' expected")
@@ -393,6 +393,18 @@ class Parser:
                 body.append(self.statement())
             sections.append(n.SwitchSection(tuple(labels), tuple(body)))
         return n.Switch(value, tuple(sections), pos)
+
+    def _case_pattern(self) -> n.CasePattern:
+        pos = self.tok.pos
+        ptype = self.type_()
+        name = self.expect_name().value if self.at_name() else None
+        when = None
+        if self.at("when"):
+            self.i += 1
+            when = self.expression()
+        if not self.at(":") or (name is None and when is None and ptype.name not in PREDEFINED):
+            raise _Backtrack  # a constant such as `case Kind.A:` is an expression, not a type
+        return n.CasePattern(ptype, name, when, pos)
 
     # expressions
 

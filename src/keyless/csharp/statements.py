@@ -347,21 +347,25 @@ class StatementCompiler:
         value = c.expr(node.value)
         sections = []
         default_index = None
-        for i, section in enumerate(node.sections):
-            labels = []
-            for label in section.labels:
-                if label is None:
-                    default_index = i
-                else:
-                    labels.append(c.expr(label))
-            body = self.block(n.Block(section.body, node.pos))
-            sections.append((labels, body))
+        c.scope.blocks.append({})
+        try:
+            for i, section in enumerate(node.sections):
+                labels = []
+                for label in section.labels:
+                    if label is None:
+                        default_index = i
+                    else:
+                        labels.append(self._case(label))
+                body = self.block(n.Block(section.body, node.pos))
+                sections.append((labels, body))
+        finally:
+            c.scope.blocks.pop()
 
         def run(f: Frame) -> Any:
             v = value(f)
             chosen = default_index
             for i, (labels, _) in enumerate(sections):
-                if any(ops.equals(v, label(f)) for label in labels):
+                if any(match(f, v) for match in labels):
                     chosen = i
                     break
             if chosen is None:
@@ -370,6 +374,25 @@ class StatementCompiler:
             return None if r is BREAK else r
 
         return run
+
+    def _case(self, label: n.Node) -> Callable[[Frame, Any], bool]:
+        """A case label as a test of the switch value: a constant (by `==`) or a type pattern with its guard."""
+        c = self.c
+        if not isinstance(label, n.CasePattern):
+            constant = c.expr(label)
+            return lambda f, v: ops.equals(v, constant(f))
+        ref = c.type_ref(label.type)
+        slot = c.scope.declare(label.designation, label.type).slot if label.designation else None
+        guard = c.expr(label.when) if label.when is not None else None
+
+        def matches(f: Frame, v: Any) -> bool:
+            if not ref.is_instance(v):
+                return False
+            if slot is not None:
+                f[slot] = v
+            return guard is None or _bool(guard(f), label)
+
+        return matches
 
     def s_Using(self, node: n.Using) -> Stmt:
         c = self.c
