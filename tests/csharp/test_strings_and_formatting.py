@@ -74,7 +74,8 @@ TO_STRING = [
     ('@(5.ToString("0000"))', "0005"),
     ("@(1.5m.ToString())", "1.5"),
     ("@(Math.Round(2.5) + Math.Round(3.5))", 6.0),
-    ("@(Math.Round(2.345, 2))", 2.34),
+    ("@(Math.Round(2.345, 2))", 2.35),  # 2.345 * 100 is 234.50000000000003 in binary, in .NET too
+    ("@(Math.Round(2.335, 2) + Math.Round(-2.5, MidpointRounding.AwayFromZero))", 2.34 - 3),
     ("@(Math.Max(3, 7) + Math.Abs(-2) + Math.Floor(2.7))", 11.0),
 ]
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Callable
-from decimal import ROUND_HALF_EVEN, ROUND_HALF_UP, Decimal, InvalidOperation
+from decimal import ROUND_HALF_EVEN, ROUND_HALF_UP, Decimal
 from typing import Any
 
 from keyless.csharp.dotnet.strings import StringStatics, string_hash
@@ -283,11 +283,21 @@ builtin_members(Char, {"ToString": lambda c, *a: str.__str__(c), "Equals": _equa
 
 
 def round_half_even(v: float, digits: int = 0, mode: Any = None) -> float:
-    rounding = ROUND_HALF_UP if mode is not None and int(mode) == 1 else ROUND_HALF_EVEN
-    try:
-        return float(Decimal(repr(v)).quantize(Decimal(1).scaleb(-digits), rounding=rounding))
-    except InvalidOperation:
+    """Math.Round(double, digits, mode) as .NET computes it: scale by 10^digits in binary, round, scale back."""
+    if not 0 <= digits <= 15:
+        raise DotNetException(
+            "ArgumentOutOfRangeException", "Rounding digits must be between 0 and 15, inclusive. (Parameter 'digits')"
+        )
+    if math.isnan(v) or math.isinf(v) or abs(v) >= 1e16:
         return v
+    power10 = 10.0**digits
+    scaled = v * power10
+    if mode is not None and int(mode) == 1:  # AwayFromZero
+        fraction, whole = math.modf(scaled)
+        scaled = whole + (math.copysign(1.0, fraction) if abs(fraction) >= 0.5 else 0.0)
+    else:
+        scaled = float(round(scaled))  # Python rounds half to even, on the binary value, as .NET does
+    return scaled / power10
 
 
 class MathStatics:
