@@ -535,3 +535,21 @@ async def test_no_trace_without_allow_tracing(echo: Echo, gateway: Any) -> None:
     g = await gateway(config(echo.url))
     status, headers, _, _ = await g.call("GET", "/orders/items", key="k-all", headers={"Ocp-Apim-Trace": "true"})
     assert status == 200 and "Ocp-Apim-Trace-Location" not in headers
+
+
+async def test_the_service_is_also_a_raw_asgi_app(echo: Echo) -> None:
+    """`GatewayService` hosted by any ASGI server answers like the built-in listener."""
+    import httpx
+
+    from keyless.gateway.app import GatewayService
+
+    pool = BackendPool()
+    app = GatewayService("svc", config(echo.url), GatewayServices(backends=pool))
+    try:
+        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://svc") as client:
+            ok = await client.get("/orders/items/1?x=2", headers={"Ocp-Apim-Subscription-Key": "k-all"})
+            missing = await client.get("/orders/items/1")
+    finally:
+        await pool.close()
+    assert ok.status_code == 200 and ok.json()["path"] == "/base/items/1" and ok.json()["query"] == "x=2"
+    assert (missing.status_code, missing.content) == (401, MISSING)

@@ -7,7 +7,6 @@ swap never splits a request between two configurations.
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import json
 import logging
@@ -17,6 +16,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl
 
+from keyless.gateway._server import GatewayListener
 from keyless.gateway.compiler import StepList
 from keyless.gateway.http_types import GatewayRequest, GatewayResponse, Headers, Url
 from keyless.gateway.pipeline import builtin_error, execute, finish, gateway_error, handle_error
@@ -64,7 +64,31 @@ class GatewayService:
         """Serve `snapshot` from the next request on (requests in flight keep theirs)."""
         self.snapshot = snapshot
 
+    async def respond(
+        self, method: str, target: str, header_items: list[tuple[str, str]], body: bytes, client_ip: str
+    ) -> GatewayResponse:
+        """One HTTP request (as the listener parsed it) to its response; never raises."""
+        headers = Headers(header_items)
+        path, _, query_string = target.partition("?")
+        if path.startswith(("http://", "https://")):  # absolute-form request target
+            path = "/" + path.split("://", 1)[1].partition("/")[2]
+        try:
+            return await self.handle(
+                method,
+                "http",
+                headers.get("host") or "127.0.0.1",
+                path,
+                query_string.encode("latin-1"),
+                headers,
+                body,
+                client_ip,
+            )
+        except Exception:  # the pipeline already answers policy failures; this is a keyless bug
+            log.exception("gateway %s: unhandled failure", self.name)
+            return gateway_error(500, "Internal server error", "Internal Server Error", str(uuid.uuid4()))
+
     async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
+        """The same gateway as an ASGI app (for hosting it in an ASGI server)."""
         if scope["type"] != "http":
             return
         body = b""
@@ -75,26 +99,13 @@ class GatewayService:
             body += message.get("body", b"")
             if not message.get("more_body"):
                 break
-        headers = Headers((k.decode("latin-1"), v.decode("latin-1")) for k, v in scope["headers"])
-        path = scope.get("raw_path") or scope["path"].encode()
-        path_text = path.decode("latin-1").split("?", 1)[0]
+        items = [(k.decode("latin-1"), v.decode("latin-1")) for k, v in scope["headers"]]
+        path = (scope.get("raw_path") or scope["path"].encode()).decode("latin-1").split("?", 1)[0]
+        query = scope.get("query_string", b"").decode("latin-1")
         client = scope.get("client")
-        server = scope.get("server") or ("127.0.0.1", 80)
-        host_header = headers.get("host") or f"{server[0]}:{server[1]}"
-        try:
-            response = await self.handle(
-                scope["method"],
-                scope.get("scheme", "http"),
-                host_header,
-                path_text,
-                scope.get("query_string", b""),
-                headers,
-                body,
-                client[0] if client else "",
-            )
-        except Exception:  # the pipeline already answers policy failures; this is a keyless bug
-            log.exception("gateway %s: unhandled failure", self.name)
-            response = gateway_error(500, "Internal server error", "Internal Server Error", str(uuid.uuid4()))
+        response = await self.respond(
+            scope["method"], f"{path}?{query}" if query else path, items, body, client[0] if client else ""
+        )
         out = [(k.encode("latin-1"), v.encode("latin-1")) for k, v in response.headers.items()]
         # CR/LF in a policy-made header would split the response: such a header is not sent
         out = [(k, v) for k, v in out if k.lower() not in _SKIP_OUT and b"\n" not in v and b"\r" not in v]
@@ -297,7 +308,7 @@ class Gateways:
         self.services = services
         self.host = host
         self.ports_file = ports_file
-        self._running: dict[str, tuple[GatewayService, Any, asyncio.Task[None], int]] = {}
+        self._running: dict[str, tuple[GatewayService, GatewayListener, Any, int]] = {}
 
     @classmethod
     def for_services(cls, services: Any) -> Gateways:
@@ -373,9 +384,7 @@ class Gateways:
         if name in self._running:
             self.swap(name, snapshot)
             return self._running[name][3]
-        import uvicorn
-
-        from keyless.server import _Server, bind
+        from keyless.server import bind
 
         if self.services.http is None and self.services.backends is not None:
             self.services.http = self.services.backends.session
@@ -385,26 +394,14 @@ class Gateways:
         except OSError:
             sock = bind(self.host, 0)
         app = GatewayService(name, snapshot, self.services)
-        config = uvicorn.Config(
-            app,
-            log_level="warning",
-            access_log=False,  # URLs can carry subscription keys; never log them
-            lifespan="off",
-            server_header=False,
-            date_header=False,  # the backend's Date passes through; two would be wrong
-            proxy_headers=False,  # the client's address is the peer's; X-Forwarded-For is not trusted
-            timeout_graceful_shutdown=5,
-        )
-        server = _Server(config)
-        task = asyncio.create_task(server.serve(sockets=[sock]))
-        while not server.started:
-            if task.done():
-                sock.close()
-                task.result()
-                raise RuntimeError(f"gateway {name} stopped while starting")
-            await asyncio.sleep(0.005)
+        listener = GatewayListener(app.respond)
+        try:
+            await listener.start(sock)
+        except BaseException:
+            sock.close()
+            raise
         bound = int(sock.getsockname()[1])
-        self._running[name] = (app, (server, sock), task, bound)
+        self._running[name] = (app, listener, sock, bound)
         self._save_port(name, bound)
         if self.services.aliases is not None:
             self.services.aliases.add([f"{name}.azure-api.net"], self.url(name) or "")
@@ -414,10 +411,8 @@ class Gateways:
         found = self._running.pop(name, None)
         if found is None:
             return
-        _, (server, sock), task, _ = found
-        server.should_exit = True
-        with contextlib.suppress(Exception):
-            await task
+        _, listener, sock, _ = found
+        await listener.close()
         sock.close()
 
     async def close(self) -> None:
