@@ -32,6 +32,7 @@ STRINGS = [
     ("@(\"k=v=w\".Split('=', 2)[1])", "v=w"),
     ('@("  x  ".Trim() + "|" + "  x  ".TrimStart() + "|" + "xxaxx".TrimEnd(\'x\'))', "x|x  |xxa"),
     ('@("MiXed".ToUpper() + "MiXed".ToLowerInvariant())', "MIXEDmixed"),
+    ('@("straße".ToUpperInvariant())', "STRAßE"),
     ('@("7".PadLeft(3, \'0\') + "7".PadRight(3))', "007" + "7  "),
     ('@("abc".Equals("ABC", StringComparison.OrdinalIgnoreCase))', True),
     ('@(string.IsNullOrEmpty("") && string.IsNullOrWhiteSpace("  ") && !String.IsNullOrEmpty("a"))', True),

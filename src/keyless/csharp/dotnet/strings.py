@@ -144,6 +144,17 @@ def _remove(s: str, start: int, count: int | None) -> str:
     return substring(s, 0, start) + substring(s, start + count)
 
 
+def upper(s: str) -> str:
+    """.NET maps case char by char: "ß" stays "ß" where Python would write "SS"."""
+    u = s.upper()
+    return u if len(u) == len(s) else "".join(c.upper() if len(c.upper()) == 1 else c for c in s)
+
+
+def lower(s: str) -> str:
+    low = s.lower()
+    return low if len(low) == len(s) else "".join(c.lower() if len(c.lower()) == 1 else c for c in s)
+
+
 def pad(s: str, width: int, char: str = " ", left: bool = True) -> str:
     if width < 0:
         raise argument_out_of_range("totalWidth", "Non-negative number required.")
@@ -186,10 +197,10 @@ builtin_members(str, {
     "Trim": lambda s, *chars: s.strip(_chars(chars)),
     "TrimStart": lambda s, *chars: s.lstrip(_chars(chars)),
     "TrimEnd": lambda s, *chars: s.rstrip(_chars(chars)),
-    "ToUpper": lambda s, culture=None: s.upper(),
-    "ToLower": lambda s, culture=None: s.lower(),
-    "ToUpperInvariant": lambda s: s.upper(),
-    "ToLowerInvariant": lambda s: s.lower(),
+    "ToUpper": lambda s, culture=None: upper(s),
+    "ToLower": lambda s, culture=None: lower(s),
+    "ToUpperInvariant": lambda s: upper(s),
+    "ToLowerInvariant": lambda s: lower(s),
     "PadLeft": lambda s, width, char=" ": pad(s, width, char, True),
     "PadRight": lambda s, width, char=" ": pad(s, width, char, False),
     "Insert": lambda s, i, v: substring(s, 0, i) + _need(v, "value") + s[i:],
