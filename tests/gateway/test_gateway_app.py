@@ -262,6 +262,8 @@ async def test_missing_key_is_401_with_www_authenticate(echo: Echo, gateway: Any
     g = await gateway(config(echo.url))
     status, headers, body, _ = await g.call("GET", "/orders/items")
     assert (status, body) == (401, MISSING)
+    async with g.session.get(g.base + "/orders/items") as r:
+        assert r.reason == "Access Denied"  # APIM's reason phrase for the 401
     realm = f"{g.base}/orders"
     assert headers["WWW-Authenticate"] == (
         f'AzureApiManagementKey realm="{realm}",name="Ocp-Apim-Subscription-Key",type="header"'
