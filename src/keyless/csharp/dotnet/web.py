@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import html
 import re
+from functools import lru_cache
 from typing import Any
 from urllib.parse import quote, unquote, urlsplit
 
@@ -214,6 +215,7 @@ def _flags(options: Any) -> int:
     return (re.I if o & 1 else 0) | (re.M if o & 2 else 0) | (re.S if o & 16 else 0) | (re.X if o & 32 else 0)
 
 
+@lru_cache(maxsize=512)
 def _compile(pattern: Any, options: Any) -> re.Pattern[str]:
     if pattern is None:
         raise argument_null("pattern")
@@ -307,7 +309,7 @@ class Regex:
     __dotnet_name__ = "System.Text.RegularExpressions.Regex"
 
     def __init__(self, pattern: Any, options: Any = None, *rest: Any) -> None:
-        self._re = _compile(pattern, options)
+        self._re = _compile(pattern, int(options or 0))
         self._pattern = pattern
 
     def IsMatch(self, text: Any) -> bool:
