@@ -74,16 +74,6 @@ class BackendPool:
             await self._session.close()
             self._session = None
 
-    def target(self, url: str) -> str:
-        """The URL actually called: unchanged unless its host is an alias of a local service."""
-        if self.aliases is None:
-            return url
-        host = url.split("://", 1)[-1].split("/", 1)[0].rsplit("@", 1)[-1]
-        host = host.rsplit(":", 1)[0] if not host.endswith("]") else host
-        if self.aliases.lookup(host.strip("[]")) is None:
-            return url
-        return str(self.aliases.resolve(url))
-
     async def forward(
         self,
         state: Any,
