@@ -242,7 +242,7 @@ def _string(src: Source, i: int, n: int) -> Token:
                 continue
             parts.append("".join(buf))
             buf = []
-            hole, j = _hole(src, j + 1, n)
+            hole, j = _hole(src, j + 1, n, verbatim)
             parts.append(hole)
         elif interp and c == "}":
             if j + 1 < n and text[j + 1] == "}":
@@ -259,7 +259,7 @@ def _string(src: Source, i: int, n: int) -> Token:
     return Token("interp", tuple(parts), i, j)
 
 
-def _hole(src: Source, start: int, n: int) -> tuple[Hole, int]:
+def _hole(src: Source, start: int, n: int, verbatim: bool = False) -> tuple[Hole, int]:
     """Scans one interpolation hole from just after its `{`; returns it and the index after its `}`."""
     text = src.text
     depth = 0
@@ -297,6 +297,16 @@ def _hole(src: Source, start: int, n: int) -> tuple[Hole, int]:
         while j < n and text[j] != "}":
             j += 1
         fmt = text[format_start:j]
+        if not verbatim and "\\" in fmt:  # a regular string's escapes apply to its format specifiers too
+            parts, k = [], format_start
+            while k < j:
+                if text[k] == "\\":
+                    decoded, k = _escape(src, k, j)
+                    parts.append(decoded)
+                else:
+                    parts.append(text[k])
+                    k += 1
+            fmt = "".join(parts)
     if j >= n or text[j] != "}":
         raise src.error("Unterminated interpolation hole", start - 1)
     if not text[start:expr_end].strip():
