@@ -138,6 +138,10 @@ STATEMENTS = [
         68085,
     ),
     ("@{ var f = (object)null; return f == null; }", True),
+    (
+        '@(default(int) + "|" + default(bool) + "|" + default(string) + "|" + default(DateTime).Ticks + "|" + default(int?))',  # noqa: E501
+        "0|False||0|",
+    ),
     ("@{ var total = 1; return nameof(total) + nameof(context.Request); }", "totalRequest"),
     ('@{ int.TryParse("12", out var v); return v; }', 12),
     ('@{ int v; var ok = int.TryParse("zz", out v); return ok + ":" + v; }', "False:0"),

@@ -30,8 +30,6 @@ from keyless.csharp.runtime import index_get, index_set, new_array, unsupported
 from keyless.csharp.scope import Frame, FunctionScope, getter, setter
 
 Fn = Callable[[Frame], Any]
-_NUMERIC_DEFAULTS = {"int": 0, "long": 0, "short": 0, "byte": 0, "sbyte": 0, "uint": 0, "ulong": 0, "ushort": 0,
-                     "double": 0.0, "float": 0.0, "decimal": Decimal(0), "bool": False, "char": Char("\0")}  # fmt: skip
 
 
 class NullShort(Exception):
@@ -373,7 +371,7 @@ class Compiler:
         return is_and_bind
 
     def e_Default(self, node: n.Default) -> Fn:
-        value = None if node.type is None else _NUMERIC_DEFAULTS.get(self.type_ref(node.type).name)
+        value = None if node.type is None else self.type_ref(node.type).default()
         return lambda f: value
 
     def e_TypeOf(self, node: n.TypeOf) -> Fn:

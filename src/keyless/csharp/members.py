@@ -333,6 +333,14 @@ class TypeRef:
             return value
         raise invalid_cast(type_name(value), t.full_name)
 
+    def default(self) -> Any:
+        """`default(T)`: 0, false, 0.0, '\\0', DateTime.MinValue, TimeSpan.Zero, Guid.Empty; null otherwise."""
+        if self.rank or self.nullable:
+            return None
+        from keyless.csharp.runtime import default_value
+
+        return default_value(self.name)
+
     def unbox(self, value: Any) -> Any:
         """C# `(T)obj` when obj's static type is `object`: no numeric or user-defined conversions apply."""
         if value is None or self.name in ("object", "dynamic") or self.is_instance(value):

@@ -132,3 +132,22 @@ def to_dotnet_exception(exc: BaseException) -> DotNetException | None:
     if isinstance(exc, OverflowError):
         return DotNetException("OverflowException", "Arithmetic operation resulted in an overflow.")
     return None
+
+
+def default_value(name: str) -> Any:
+    """.NET's default value of the type named `name` (value types have one; reference types are null)."""
+    if name in _DEFAULTS:
+        return _DEFAULTS[name]
+    if name == "DateTime":
+        from keyless.csharp.dotnet.datetime import DateTime
+
+        return DateTime.of(0, 0)
+    if name == "TimeSpan":
+        from keyless.csharp.dotnet.datetime import TimeSpan
+
+        return TimeSpan(0)
+    if name == "Guid":
+        from keyless.csharp.dotnet.convert import Guid
+
+        return Guid()
+    return None
