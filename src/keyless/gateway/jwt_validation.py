@@ -24,6 +24,8 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
 
+from keyless.csharp.dotnet.jwt import Jwt
+
 # TokenValidationParameters.DefaultMaximumTokenSizeInBytes
 MAX_TOKEN_SIZE = 1024 * 250
 
@@ -545,143 +547,7 @@ def fingerprint(token: str) -> bytes:
 # --- the Jwt object policies see -------------------------------------------------------------------------
 
 
-class JwtClaims:
-    """`Jwt.Claims`: claim name -> string values (`IReadOnlyDictionary<string, string[]>`, with APIM's
-    `GetValueOrDefault(name, default)` returning the values comma-joined)."""
-
-    __slots__ = ("_values",)
-
-    def __init__(self, values: dict[str, list[str]]) -> None:
-        self._values = values
-
-    def __getitem__(self, name: str) -> list[str]:
-        return self._values[name]
-
-    def __contains__(self, name: object) -> bool:
-        return name in self._values
-
-    def __iter__(self) -> Any:
-        return iter(self._values)
-
-    def __len__(self) -> int:
-        return len(self._values)
-
-    def __eq__(self, other: object) -> bool:
-        return self._values == (other._values if isinstance(other, JwtClaims) else other)
-
-    __hash__ = None  # type: ignore[assignment]
-
-    def GetValueOrDefault(self, name: str, default: Any = None) -> Any:
-        values = self._values.get(name)
-        return ",".join(values) if values is not None else default
-
-    def ContainsKey(self, name: str) -> bool:
-        return name in self._values
-
-    def TryGetValue(self, name: str, result: Any) -> bool:
-        result.value = self._values.get(name)
-        return name in self._values
-
-    @property
-    def Keys(self) -> list[str]:
-        return list(self._values)
-
-    @property
-    def Count(self) -> int:
-        return len(self._values)
-
-    def __repr__(self) -> str:
-        return f"JwtClaims({self._values!r})"
-
-
-class Jwt:
-    """APIM's `Jwt` (output-token-variable-name, `AsJwt()`): members with their C# names."""
-
-    def __init__(self, header: dict[str, Any], claims: dict[str, Any]) -> None:
-        self._header = header
-        self._claims = claims
-        self.Claims = JwtClaims({name: claim_values(value) for name, value in claims.items()})
-
-    @classmethod
-    def from_parsed(cls, parsed: ParsedToken) -> Jwt:
-        return cls(parsed.header, parsed.claims)
-
-    def _time(self, name: str) -> dt.datetime | None:
-        value = self._claims.get(name)
-        if isinstance(value, int | float) and not isinstance(value, bool):
-            return dt.datetime.fromtimestamp(value, dt.UTC)
-        return None
-
-    @property
-    def Algorithm(self) -> str | None:
-        return self._header.get("alg")
-
-    @property
-    def Type(self) -> str | None:
-        return self._header.get("typ")
-
-    @property
-    def Audiences(self) -> list[str]:
-        return claim_values(self._claims.get("aud"))
-
-    @property
-    def Issuer(self) -> str | None:
-        return self._claims.get("iss")
-
-    @property
-    def Subject(self) -> str | None:
-        return self._claims.get("sub")
-
-    @property
-    def Id(self) -> str | None:
-        return self._claims.get("jti")
-
-    @property
-    def ExpirationTime(self) -> dt.datetime | None:
-        return self._time("exp")
-
-    @property
-    def NotBefore(self) -> dt.datetime | None:
-        return self._time("nbf")
-
-    @property
-    def IssuedAt(self) -> dt.datetime | None:
-        return self._time("iat")
-
-    def __repr__(self) -> str:
-        return f"Jwt(iss={self.Issuer!r}, aud={self.Audiences!r})"
-
-
-def as_jwt(text: Any) -> Jwt | None:
-    """`string.AsJwt()`: the token's claims without validation, or null when it is not a JWT (a `Bearer `
-    prefix is tolerated, as snippets call it on the whole Authorization header)."""
-    if text is None:
-        return None
-    token = str(text).strip()
-    scheme, sep, rest = token.partition(" ")
-    if sep and scheme.lower() == "bearer":
-        token = rest.strip()
-    parsed = unverified(token)
-    return Jwt.from_parsed(parsed) if parsed is not None else None
-
-
-def try_parse_jwt(text: Any, result: Any) -> bool:
-    """`string.TryParseJwt(out Jwt result)`."""
-    jwt = as_jwt(text)
-    result.value = jwt
-    return jwt is not None
-
-
-def register_expression_members() -> None:
-    """Make `(Jwt)x`, `x is Jwt`, `AsJwt()` and `TryParseJwt(out …)` work in policy expressions."""
-    try:
-        from keyless.csharp import register_extension, register_type
-    except ImportError:  # pragma: no cover - keyless.csharp is a sibling package; the checks work without it
-        return
-
-    register_type("Jwt", Jwt)
-    register_extension(str, "AsJwt", as_jwt)
-    register_extension(str, "TryParseJwt", try_parse_jwt)
-
-
-register_expression_members()
+def jwt_object(parsed: ParsedToken) -> Jwt:
+    """APIM's `Jwt` for a checked token (output-token-variable-name): the expression library's own type, so
+    `ExpirationTime` is a .NET DateTime and `(Jwt)x`, `AsJwt()` and `TryParseJwt` agree with it."""
+    return Jwt(parsed.header, parsed.claims)

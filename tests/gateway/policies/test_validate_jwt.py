@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import base64
 from collections.abc import Iterator
+from types import SimpleNamespace
 from typing import Any
 
 import msal
@@ -22,7 +23,8 @@ from tests.gateway.policies._security_doubles import (
 )
 from tests.platform.inprocess import grant, make_api, make_client
 
-from keyless.gateway.jwt_validation import Jwt
+from keyless.csharp import compile_expression
+from keyless.csharp.dotnet.jwt import Jwt
 from keyless.gateway.policies import validate_jwt
 from keyless.gateway.policy import STOP
 
@@ -112,7 +114,8 @@ def test_seed_policy_passes_msal_token_with_role(gw: Gateway, world: dict[str, A
     assert jwt.Issuer == f"https://sts.windows.net/{gw.kl.tenant}/"
     assert jwt.Audiences == [f"api://{API}"]
     assert jwt.Claims["roles"] == ["Orders.Write"]
-    assert jwt.Claims.GetValueOrDefault("appid") == world["client"]["appId"]
+    read = compile_expression('@(((Jwt)context.Variables["jwt"]).Claims.GetValueOrDefault("appid", ""))')
+    assert read.evaluate(SimpleNamespace(Variables=state.variables)) == world["client"]["appId"]
     assert jwt.Algorithm == "RS256" and jwt.ExpirationTime is not None
     # the metadata was fetched through the alias, over HTTPS, from keyless's login listener
     assert any(u.startswith(gw.kl.login) and u.endswith("/v2.0/.well-known/openid-configuration") for u in gw.fetched)

@@ -8,8 +8,8 @@ from types import SimpleNamespace
 
 import pytest
 
-from keyless.csharp import Ref, compile_expression
-from keyless.gateway.jwt_validation import Jwt, as_jwt, try_parse_jwt
+from keyless.csharp import compile_expression
+from keyless.csharp.dotnet.jwt import Jwt, parse_jwt
 
 
 def segment(value: dict[str, object]) -> str:
@@ -26,16 +26,16 @@ TOKEN = (
 
 
 def test_as_jwt_reads_without_validating() -> None:
-    jwt = as_jwt(f"Bearer {TOKEN}")
+    jwt = parse_jwt(f"Bearer {TOKEN}")
     assert isinstance(jwt, Jwt)
     assert (jwt.Subject, jwt.Id, jwt.Algorithm, jwt.Type) == ("alice", "id-1", "RS256", "JWT")
     assert jwt.Audiences == ["api://a", "api://b"]
     assert jwt.Claims["edit"] == ["true"]
-    assert jwt.ExpirationTime is not None and jwt.ExpirationTime.year == 2033
-    assert as_jwt("not a token") is None and as_jwt(None) is None
-    out = Ref()
-    assert try_parse_jwt(TOKEN, out) and out.value.Subject == "alice"
-    assert not try_parse_jwt("x.y", out) and out.value is None
+    assert jwt.ExpirationTime is not None and jwt.ExpirationTime.Year == 2033
+    assert parse_jwt("not a token") is None and parse_jwt(None) is None
+    context = SimpleNamespace(T=TOKEN, Bad="x.y")
+    assert compile_expression('@(context.T.TryParseJwt(out var j) ? j.Subject : "no")').evaluate(context) == "alice"
+    assert compile_expression('@(context.Bad.TryParseJwt(out var j) ? "yes" : "no")').evaluate(context) == "no"
 
 
 @pytest.mark.parametrize(
@@ -50,5 +50,5 @@ def test_as_jwt_reads_without_validating() -> None:
     ],
 )
 def test_expressions_see_the_jwt(expression: str, expected: object) -> None:
-    context = SimpleNamespace(Variables={"jwt": as_jwt(TOKEN)})
+    context = SimpleNamespace(Variables={"jwt": parse_jwt(TOKEN)})
     assert compile_expression(expression).evaluate(context) == expected

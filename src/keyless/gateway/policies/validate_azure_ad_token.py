@@ -6,7 +6,7 @@ import time
 from dataclasses import dataclass, field
 
 from keyless.gateway.element import Element
-from keyless.gateway.jwt_validation import Failure, Jwt, Rules, TokenRejected, claim_values
+from keyless.gateway.jwt_validation import Failure, Rules, TokenRejected, claim_values, jwt_object
 from keyless.gateway.policies._security import (
     ClaimSpec,
     TokenCache,
@@ -142,7 +142,7 @@ async def run(cfg: Config, state: RequestState) -> None:
     except TokenRejected as rejected:
         raise fail(NAME, state, cfg.failed_code, cfg.failed_message, rejected.failure) from None
     if cfg.output_variable:
-        state.variables[cfg.output_variable] = Jwt.from_parsed(parsed)
+        state.variables[cfg.output_variable] = jwt_object(parsed)
     return None
 
 

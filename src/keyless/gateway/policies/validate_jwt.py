@@ -6,7 +6,7 @@ import time
 from dataclasses import dataclass, field
 
 from keyless.gateway.element import Element
-from keyless.gateway.jwt_validation import Failure, Jwt, Rules, SigningKey, TokenRejected, rsa_key, symmetric_key
+from keyless.gateway.jwt_validation import Failure, Rules, SigningKey, TokenRejected, jwt_object, rsa_key, symmetric_key
 from keyless.gateway.policies._security import (
     NOT_PRESENT,
     ClaimSpec,
@@ -212,7 +212,7 @@ async def run(cfg: Config, state: RequestState) -> None:
     except TokenRejected as rejected:
         raise fail(NAME, state, cfg.failed_code, cfg.failed_message, rejected.failure) from None
     if cfg.output_variable:
-        state.variables[cfg.output_variable] = Jwt.from_parsed(parsed)
+        state.variables[cfg.output_variable] = jwt_object(parsed)
     return None
 
 
