@@ -51,7 +51,6 @@ def test_unmatched_origin_get_is_ended_empty(listener: Listener) -> None:
     assert "Access-Control-Allow-Origin" not in r.headers
 
 
-@pytest.mark.xfail(strict=True, reason="needs RequestState.on_response from the pipeline (core integration)")
 def test_matched_request_gets_cors_headers_on_the_backend_response(listener: Listener) -> None:
     r = requests.get(listener.url, headers={"Origin": "https://app.contoso.com"}, timeout=10)
     assert r.status_code == 200 and r.json()["method"] == "GET"
@@ -66,7 +65,6 @@ def get_only(listener: Listener) -> Iterator[Listener]:
     found.close()
 
 
-@pytest.mark.xfail(strict=True, reason="the router must hand an unmatched OPTIONS preflight to the API's cors policy")
 def test_preflight_without_an_options_operation(get_only: Listener) -> None:
     headers = {"Origin": "https://app.contoso.com", "Access-Control-Request-Method": "GET"}
     r = requests.options(get_only.url, headers=headers, timeout=10)
