@@ -153,3 +153,11 @@ def test_named_values_with_xml_characters_stay_characters() -> None:
     assert root.attrs["url"] == values["sas"]
     assert root.children[0].text == '@("it\'s" + "https://x/y?sv=1&sig=a<b>")'
     assert root.text == values["sas"]
+
+
+def test_line_breaks_in_attribute_expressions_survive() -> None:
+    """XML turns a newline in an attribute into a space; a `// comment` would then eat the rest of the code."""
+    raw = '<a v="@{\n  // a comment\n  return 1;\n}"/>'
+    escaped = '<a v="@{&#10;  // a comment&#10;  return 1;&#10;}"/>'
+    assert parse_document(raw).attrs["v"] == "@{\n  // a comment\n  return 1;\n}"
+    assert parse_document(escaped) == parse_document(raw)

@@ -30,6 +30,7 @@ class ValidationError(Exception):
 
 _ENTITY = re.compile(r"&(?:amp|lt|gt|quot|apos|#[0-9]+|#x[0-9a-fA-F]+);")
 _ESCAPES = {"<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&apos;"}
+_ATTRIBUTE_ESCAPES = {**_ESCAPES, "\n": "&#10;", "\r": "&#13;", "\t": "&#9;"}
 
 
 class _Positions:
@@ -46,6 +47,7 @@ class _Positions:
         return line, offset - self.line_starts[line - 1] + 1
 
 
+_LINE_END = re.compile(r"\n|\r|&#(?:10|13|x0*[aAdD]);")
 _QUOTES = ('"', "&quot;")  # raw (`rawxml`) and escaped (`xml`) spellings of a C# string delimiter
 _CHAR_LITERAL = re.compile(r"(?:'|&apos;)(?:\\u[0-9a-fA-F]{4}|\\.|[^'\\\n&]|&[a-z]+;)(?:'|&apos;)")
 
@@ -73,9 +75,9 @@ def _skip(text: str, i: int) -> int:
     if c == "'" or text.startswith("&apos;", i):
         m = _CHAR_LITERAL.match(text, i)
         return m.end() if m else i
-    if text.startswith("//", i):
-        end = text.find("\n", i)
-        return len(text) if end < 0 else end
+    if text.startswith("//", i):  # to the end of the line, written raw or as a character reference
+        m = _LINE_END.search(text, i)
+        return m.start() if m else len(text)
     if text.startswith("/*", i):
         end = text.find("*/", i + 2)
         return -1 if end < 0 else end + 2
@@ -174,10 +176,13 @@ class _Prepass:
         self.out.append(self.text[start:end])
         self.origin.extend(range(start, end))
 
-    def escape(self, start: int, end: int) -> None:
-        """Copy an expression body, escaping what XML would misread (existing entities are kept)."""
+    def escape(self, start: int, end: int, *, attribute: bool = False) -> None:
+        """Copy an expression body, escaping what XML would misread (existing entities are kept). In an attribute,
+        line breaks and tabs become character references: XML would otherwise normalize them to spaces, and a
+        `// comment` would swallow the rest of the expression."""
         i = start
         t = self.text
+        escapes = _ATTRIBUTE_ESCAPES if attribute else _ESCAPES
         while i < end:
             c = t[i]
             if c == "&":
@@ -188,7 +193,7 @@ class _Prepass:
                     continue
                 rep = "&amp;"
             else:
-                rep = _ESCAPES.get(c, "")
+                rep = escapes.get(c, "")
             if rep:
                 self.changed = True
                 self.out.append(rep)
@@ -198,14 +203,14 @@ class _Prepass:
                 self.origin.append(i)
             i += 1
 
-    def expression(self, at: int) -> int:
+    def expression(self, at: int, *, attribute: bool = False) -> int:
         end = expression_end(self.text, at)
         if end < 0:
             line, col = self.positions.line_col(at)
             raise ValidationError(
                 "The policy expression is not closed (unbalanced brackets or quotes)", None, line, col
             )
-        self.escape(at, end)
+        self.escape(at, end, attribute=attribute)
         return end
 
     def run(self) -> tuple[str, array[int]]:
@@ -249,7 +254,7 @@ class _Prepass:
                 self.copy(i, j + 1)
                 value = j + 1
                 if t.startswith(("@(", "@{"), value):
-                    k = self.expression(value)
+                    k = self.expression(value, attribute=True)
                     # anything between the expression's end and the closing quote is copied as is
                     close = t.find(c, k)
                     close = n - 1 if close < 0 else close
