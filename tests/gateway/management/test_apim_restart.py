@@ -68,11 +68,6 @@ def test_resources_and_keys_survive(restarted: tuple[Keyless, str, str, str]) ->
     assert kl.arm("GET", f"{svc}/apis/a/operations/o/policies/policy", API).json()["properties"]["value"] == ANSWER
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=requests.ConnectionError,
-    reason="the server does not yet call `await services.apim.publish_all()` at start-up (gateway core's wiring)",
-)
 def test_the_gateway_answers_again_on_the_same_origin(restarted: tuple[Keyless, str, str, str]) -> None:
     _, _, gateway, _ = restarted
     assert requests.get(f"{gateway}/a/o", timeout=10).text == "still here"

@@ -25,6 +25,7 @@ from keyless.gateway.management.config import (
     PRODUCT_APIS,
     PRODUCTS,
     SUBSCRIPTIONS,
+    VERSION_SETS,
     ServiceConfig,
 )
 
@@ -178,6 +179,7 @@ def snapshot_of(config: ServiceConfig, compiled: Compiled) -> Any:
         backends=config.of(BACKENDS),
         fragments=compiled.fragments,
         policies=policies,
+        version_sets=config.of(VERSION_SETS),
     )
 
 
