@@ -69,6 +69,14 @@ def expressions(text: str) -> list[str]:
                 if k > j:
                     j = k
                     continue
+                # a comment's brackets do not count (`// 1) Construct the header`)
+                if text.startswith("//", j):
+                    j = text.find("\n", j) if "\n" in text[j:] else n
+                    continue
+                if text.startswith("/*", j):
+                    end = text.find("*/", j + 2)
+                    j = n if end < 0 else end + 2
+                    continue
                 c = text[j]
                 if c in "({[":
                     depth += 1

@@ -14,7 +14,7 @@ UPSTREAM_DEFECTS = {
     "Azure__api-management-policy-snippets/examples/Loopback request for service at same API Management service.xml",
 }
 # The ratchet: what compiles must keep compiling.
-MIN_COMPILED = 462
+MIN_COMPILED = 463
 
 
 @pytest.fixture(scope="module")

@@ -62,3 +62,21 @@ def test_relay_sas_token_is_signed_like_dotnet() -> None:
     assert fields["sr"] == resource
     assert urllib.parse.unquote(fields["sig"]) == expected
     assert fields["skn"] == "RootManageSharedAccessKey"
+
+
+def test_hmac_signed_jwt_from_anonymous_types_verifies_with_pyjwt() -> None:
+    import jwt
+
+    text = block("Create HMAC SHA256-Signed JWT.policy.xml", "HMACSHA256")
+    secret = "a-named-value-secret-of-32-bytes!"
+    header = compile_expression(text.replace("{{hashing-secret}}", secret)).evaluate(Context())
+    assert header.startswith("Bearer ")
+    token = header.removeprefix("Bearer ")
+    # Newtonsoft writes an anonymous type's properties in declaration order: the header is the constant
+    # the snippet itself quotes
+    assert token.split(".")[0] == "eyJ0eXAiOiJKV1QiLCJhbGciOiJIUzI1NiJ9"
+    claims = jwt.decode(token, secret, algorithms=["HS256"])
+    assert claims["username"] == "john_doe"
+    assert isinstance(claims["exp"], int)
+    with pytest.raises(jwt.InvalidSignatureError):
+        jwt.decode(token, secret + "x", algorithms=["HS256"])

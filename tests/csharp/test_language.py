@@ -251,3 +251,41 @@ def test_nullable_value_and_has_value() -> None:
 def test_named_arguments_reach_library_methods() -> None:
     assert run('@("abc".Substring(startIndex: 1, length: 1))') == "b"
     assert run("@(JsonConvert.SerializeObject(new[] {1}, formatting: Formatting.None))") == "[1]"
+
+
+ANONYMOUS = [
+    ('@(new { typ = "JWT", alg = "HS256" }.ToString())', "{ typ = JWT, alg = HS256 }"),
+    ('@(JsonConvert.SerializeObject(new { typ = "JWT", alg = "HS256" }))', '{"typ":"JWT","alg":"HS256"}'),
+    # projection initializers take the simple name or the accessed member's name
+    ('@{ var a = 1; var b = new { C = "x" }; var o = new { a, b.C }; return o.ToString(); }', "{ a = 1, C = x }"),
+    ('@(new { n = (string)null, d = 1.5, t = true }.ToString())', "{ n = , d = 1.5, t = True }"),
+    ("@(new { }.ToString())", "{ }"),
+    ('@(JsonConvert.SerializeObject(new { a = 1, b = new { c = new[] { "x" } }, n = (string)null }))',
+     '{"a":1,"b":{"c":["x"]},"n":null}'),
+    ("@(JObject.FromObject(new { a = 2 })[\"a\"].Value<int>())", 2),
+    ('@(context.Request.Method == "GET" ? new { m = "get" }.m : "other")', "get"),
+    # Equals is by value, `==` by reference (no operator overload on anonymous types)
+    ("@(new { a = 1, b = \"x\" }.Equals(new { a = 1, b = \"x\" }))", True),
+    ("@(new { a = 1 } == new { a = 1 })", False),
+    ("@{ var o = new { a = 1 }; var p = o; return o == p; }", True),
+    ("@(new { a = 1 }.Equals(new { b = 1 }))", False),
+    ("@(new { a = 1 }.GetHashCode() == new { a = 1 }.GetHashCode())", True),
+    # LINQ: Select into anonymous objects, Distinct / GroupBy by value
+    ("@(string.Join(\",\", new[] { 3, 1 }.Select(x => new { x, sq = x * x }).Select(o => o.x + \":\" + o.sq)))",
+     "3:9,1:1"),
+    ("@(new[] { 1, 2, 1 }.Select(x => new { x }).Distinct().Count())", 2),
+    ('@(new[] { "a", "bb", "c" }.GroupBy(s => new { s.Length }).First().Key.Length)', 1),
+    ("@{ var f = new { twice = (Func<int, int>)(x => x * 2) }; return f.twice(21); }", 42),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("text", "expected"), ANONYMOUS)
+def test_anonymous_types(text: str, expected: Any) -> None:
+    assert run(text) == expected
+
+
+def test_anonymous_type_members_are_read_only_and_named() -> None:
+    with pytest.raises(ExpressionRuntimeError, match="does not contain a definition for 'b'"):
+        run("@(new { a = 1 }.b)")
+    with pytest.raises(ExpressionRuntimeError, match="cannot be assigned to -- it is read only"):
+        run("@{ var o = new { a = 1 }; o.a = 2; return o; }")

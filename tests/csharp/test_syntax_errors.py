@@ -49,7 +49,13 @@ ERRORS = [
     ("@(/* never closed )", "End-of-file found, '*/' expected", 1, 3),
     ('@("\\q")', "Unrecognized escape sequence", 1, 4),
     ("context.Request", "Policy expression must start with '@(' or '@{'", 1, 1),
-    ("@(new { a = 1 })", "Anonymous types are not supported by keyless", 1, 7),
+    ("@(new { a = null })", "Cannot assign '<null>' to anonymous type property", 1, 13),
+    ("@(new { a = 1, a = 2 })", "An anonymous type cannot have multiple properties with the same name", 1, 16),
+    ("@(new { 1 + 2 })", "Invalid anonymous type member declarator", 1, 9),
+    ("@(new { context?.Request })", "Invalid anonymous type member declarator", 1, 9),
+    # a declaration that fails inside its initializer reports that fault, not "';' expected; found 'x'"
+    ("@{ var x = new { a = 1 + }; return x; }", "Invalid expression term; found '}'", 1, 26),
+    ("@{\n  string s = Foo(1,;\n  return s; }", "Invalid expression term; found ';'", 2, 20),
     ("@(typeof(string))", "typeof is not supported by keyless", 1, 3),
 ]
 

@@ -15,6 +15,7 @@ from keyless.csharp.lexer import Source
 from keyless.csharp.members import (
     NAMESPACES,
     TYPES,
+    AnonymousObject,
     DotNetType,
     Ref,
     TypeRef,
@@ -411,6 +412,11 @@ class Compiler:
             return obj
 
         return new
+
+    def e_NewAnonymous(self, node: n.NewAnonymous) -> Fn:
+        names = tuple(name for name, _ in node.members)
+        values = [self.expr(v) for _, v in node.members]
+        return lambda f: AnonymousObject(names, tuple(v(f) for v in values))
 
     def e_NewArray(self, node: n.NewArray) -> Fn:
         element = None if node.type is None else self.type_ref(node.type)

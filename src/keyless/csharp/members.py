@@ -125,6 +125,61 @@ def type_name(value: Any) -> str:
     return type(value).__name__
 
 
+class AnonymousObject:
+    """An instance of a C# anonymous type: read-only properties in declaration order, Equals by value."""
+
+    __slots__ = ("_names", "_values")
+    __dotnet_name__ = "<>f__AnonymousType"
+
+    def __init__(self, names: tuple[str, ...], values: tuple[Any, ...]) -> None:
+        self._names = names
+        self._values = values
+
+    def items(self) -> list[tuple[str, Any]]:
+        return list(zip(self._names, self._values, strict=True))
+
+    def get(self, name: str) -> Any:
+        try:
+            return self._values[self._names.index(name)]
+        except ValueError:
+            raise missing_member(self, name) from None
+
+    def ToString(self) -> str:
+        from keyless.csharp.dotnet.text import to_string
+
+        if not self._names:
+            return "{ }"
+        return "{ " + ", ".join(f"{k} = {to_string(v)}" for k, v in self.items()) + " }"
+
+    def Equals(self, other: Any) -> bool:
+        return self == other
+
+    def GetHashCode(self) -> int:
+        return hash(self) & 0x7FFFFFFF
+
+    # Python equality is the type's Equals (Distinct, GroupBy, Contains, dictionary keys); C#'s `==` stays
+    # reference equality (operators.equals), as for any class without an operator overload.
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, AnonymousObject) or other._names != self._names:
+            return False
+        from keyless.csharp.operators import equals
+
+        return all(
+            a == b if isinstance(a, AnonymousObject) else equals(a, b)
+            for a, b in zip(self._values, other._values, strict=True)
+        )
+
+    def __hash__(self) -> int:
+        return hash((self._names, *(_hash_value(v) for v in self._values)))
+
+
+def _hash_value(v: Any) -> int:
+    try:
+        return hash(v)
+    except TypeError:  # a list or dictionary: reference identity, as its GetHashCode
+        return id(v)
+
+
 def missing_member(value: Any, name: str) -> DotNetException:
     return DotNetException("RuntimeBinderException", f"'{type_name(value)}' does not contain a definition for '{name}'")
 
@@ -144,6 +199,8 @@ def get_member(obj: Any, name: str) -> Any:
     """`obj.Name` (a property or field)."""
     if obj is None:
         raise null_reference()
+    if type(obj) is AnonymousObject:
+        return obj.get(name)
     m = _table(type(obj)).get(name)
     if m is not None:
         if isinstance(m, Property):
@@ -182,6 +239,11 @@ def nullable_value(obj: Any) -> Any:
 def set_member(obj: Any, name: str, value: Any) -> None:
     if obj is None:
         raise null_reference()
+    if type(obj) is AnonymousObject:
+        raise DotNetException(
+            "RuntimeBinderException",
+            f"Property or indexer '<anonymous type>.{name}' cannot be assigned to -- it is read only",
+        )
     if name.startswith("_") or not _has_csharp_attr(obj, name):
         raise missing_member(obj, name)
     setattr(obj, name, value)
@@ -217,6 +279,8 @@ def call_method(obj: Any, name: str, args: tuple[Any, ...], kwargs: dict[str, An
     """`obj.Name<T>(args)`: a built-in member, then an extension method, then the host object's attribute."""
     if obj is None:
         raise null_reference()
+    if type(obj) is AnonymousObject and name in obj._names:  # a property holding a delegate
+        return invoke(obj.get(name), args, kwargs, type_args)
     m = _table(type(obj)).get(name)
     if m is not None and not isinstance(m, Property):
         return invoke(m, (obj, *args), kwargs, type_args)

@@ -162,6 +162,14 @@ class New(Node):
 
 
 @dataclass(frozen=True, slots=True)
+class NewAnonymous(Node):
+    """`new { a = 1, b.C }`: members in declaration order, projections already named."""
+
+    members: tuple[tuple[str, Node], ...]
+    pos: int
+
+
+@dataclass(frozen=True, slots=True)
 class NewArray(Node):
     type: TypeNode | None  # None for `new[] {..}`
     size: Node | None

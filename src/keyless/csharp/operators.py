@@ -13,10 +13,11 @@ from typing import Any
 
 from keyless.csharp.dotnet.text import Char, to_string
 from keyless.csharp.errors import DotNetException
+from keyless.csharp.members import AnonymousObject
 
 _I32 = 2**31
 _I64 = 2**63
-_REFERENCE = (list, dict, set, bytearray)
+_REFERENCE = (list, dict, set, bytearray, AnonymousObject)
 
 
 def wrap32(v: int) -> int:

@@ -30,6 +30,14 @@ class _Backtrack(Exception):
     pass
 
 
+class _Committed(Exception):
+    """A syntax error after the parse committed to a construct (`T x = ...`): no backtracking may hide it."""
+
+    def __init__(self, error: CSharpSyntaxError) -> None:
+        super().__init__(str(error))
+        self.error = error
+
+
 class Parser:
     def __init__(self, src: Source, start: int = 0, end: int | None = None) -> None:
         self.src = src
@@ -93,6 +101,12 @@ class Parser:
 
     def parse_policy_expression(self) -> n.Node:
         """`@(expr)` -> the expression; `@{ ... }` -> a Block."""
+        try:
+            return self._policy_expression()
+        except _Committed as c:
+            raise c.error from None
+
+    def _policy_expression(self) -> n.Node:
         start = self.tok.pos
         if not self.accept("@"):
             self.fail("Policy expression must start with '@(' or '@{'", start)
@@ -273,7 +287,11 @@ class Parser:
             name = self.expect_name()
             init = None
             if self.accept("="):
-                init = self._initializer(dtype)
+                # `T x =` can only be a declaration: an error in the initializer is the error to report
+                try:
+                    init = self._initializer(dtype)
+                except CSharpSyntaxError as e:
+                    raise _Committed(e) from None
             elif not (self.at(";") or self.at(",") or self.at(")")):
                 raise _Backtrack
             decls.append((name.value, init, name.pos))
@@ -713,7 +731,7 @@ class Parser:
             self.expect("]")
             return n.NewArray(None, None, self._brace_items(), pos)
         if self.at("{"):
-            self.fail("Anonymous types are not supported by keyless")
+            return self._anonymous(pos)
         ntype = self.type_(allow_array=False)
         if self.at("["):
             self.i += 1
@@ -756,6 +774,38 @@ class Parser:
                 items2 = tuple(ilist)
             self.expect("}")
         return n.New(ntype, args, members, items2, pos)
+
+    def _anonymous(self, pos: int) -> n.NewAnonymous:
+        """`new { a = 1, b, c.D }`: named members, or projections named after the simple name / member accessed."""
+        self.expect("{")
+        members: list[tuple[str, n.Node]] = []
+        while not self.at("}"):
+            mpos = self.tok.pos
+            if self.at_name() and self.at("=", 1):
+                name = self.tok.value
+                self.i += 2
+                value = self.expression()
+                if isinstance(value, n.Literal) and value.type_name == "null":
+                    self.fail("Cannot assign '<null>' to anonymous type property", value.pos)
+            else:
+                value = self.expression()
+                if isinstance(value, n.Name):
+                    name = value.name
+                elif isinstance(value, n.Member) and not value.conditional:
+                    name = value.name
+                else:
+                    self.fail(
+                        "Invalid anonymous type member declarator. Anonymous type members must be declared with"
+                        " a member assignment, simple name or member access",
+                        mpos,
+                    )
+            if any(name == m for m, _ in members):
+                self.fail("An anonymous type cannot have multiple properties with the same name", mpos)
+            members.append((name, value))
+            if not self.accept(","):
+                break
+        self.expect("}")
+        return n.NewAnonymous(tuple(members), pos)
 
     def _interpolated(self, t: Token) -> n.Interpolated:
         parts: list[str | n.InterpHole] = []

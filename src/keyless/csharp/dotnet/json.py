@@ -11,7 +11,7 @@ from keyless.csharp.dotnet.datetime import DateTime, DateTimeOffset, TimeSpan
 from keyless.csharp.dotnet.enums import enum
 from keyless.csharp.dotnet.text import format_double, to_string
 from keyless.csharp.errors import DotNetException, argument_null, argument_out_of_range
-from keyless.csharp.members import EXTENSIONS, Ref, generic, type_name
+from keyless.csharp.members import EXTENSIONS, AnonymousObject, Ref, generic, type_name
 
 JTokenType = enum("JTokenType", "Newtonsoft.Json.Linq.JTokenType", {
     "None": 0, "Object": 1, "Array": 2, "Constructor": 3, "Property": 4, "Comment": 5, "Integer": 6, "Float": 7,
@@ -458,6 +458,11 @@ def from_value(v: Any) -> JToken:
         o = JObject()
         for k, x in v.items():
             o[to_string(k)] = from_value(x)
+        return o
+    if isinstance(v, AnonymousObject):  # Newtonsoft writes the properties in declaration order
+        o = JObject()
+        for k, x in v.items():
+            o[k] = from_value(x)
         return o
     if isinstance(v, list | tuple):
         return JArray(*[from_value(x) for x in v])
