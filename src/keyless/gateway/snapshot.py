@@ -87,6 +87,10 @@ class OperationRecord:
     display_name: str
     method: str
     url_template: str
+    # The operation contract (ARM `templateParameters`, `request`, `responses`) the validation policies check.
+    template_parameters: tuple[Mapping[str, Any], ...] = ()
+    request: Mapping[str, Any] = field(default_factory=dict)
+    responses: tuple[Mapping[str, Any], ...] = ()
 
     def members(self) -> dict[str, Any]:
         return {"Id": self.name, "Name": self.display_name, "Method": self.method, "UrlTemplate": self.url_template}
@@ -135,6 +139,9 @@ class Snapshot:
     documents: dict[PolicyKey, CompiledDocument]
     router: Router
     secrets: frozenset[str] = frozenset()  # values of secret named values: masked in traces
+    # Schemas the validation policies read: (api, schema id) -> properties; service schema id -> properties.
+    api_schemas: dict[tuple[str, str], Mapping[str, Any]] = field(default_factory=dict)
+    global_schemas: dict[str, Mapping[str, Any]] = field(default_factory=dict)
     _plans: dict[tuple[str | None, str | None, str | None], Plan] = field(default_factory=dict)
 
     def plan(self, api: ApiRecord | None, operation: OperationRecord | None, product: ProductRecord | None) -> Plan:
@@ -193,6 +200,9 @@ def operation_record(api: str, body: Mapping[str, Any]) -> OperationRecord:
         display_name=str(p.get("displayName") or body["name"]),
         method=str(p.get("method") or "GET").upper(),
         url_template=str(p.get("urlTemplate") or "/"),
+        template_parameters=tuple(x for x in p.get("templateParameters") or () if isinstance(x, Mapping)),
+        request=p.get("request") if isinstance(p.get("request"), Mapping) else {},
+        responses=tuple(x for x in p.get("responses") or () if isinstance(x, Mapping)),
     )
 
 
@@ -224,6 +234,8 @@ def build_snapshot(
     fragments: Mapping[str, CompiledFragment | Mapping[str, Any] | str] | None = None,
     policies: Mapping[PolicyKey, CompiledDocument | str] | None = None,
     version_sets: Iterable[Mapping[str, Any]] = (),
+    api_schemas: Mapping[str, Iterable[Mapping[str, Any]]] | None = None,
+    global_schemas: Iterable[Mapping[str, Any]] = (),
 ) -> Snapshot:
     """Build one service's snapshot from ARM bodies.
 
@@ -237,6 +249,8 @@ def build_snapshot(
       Without a global document the service default (`<forward-request/>` in backend) applies.
     - `version_sets`: ARM bodies of apiVersionSets (an API's `apiVersionSetId` names one: Segment, Header or
       Query versioning). Revisions are APIs named `name;rev=N` with `isCurrent` false, reached at `path;rev=N`.
+    - `api_schemas`: API name -> ARM bodies of `apis/{api}/schemas`; `global_schemas`: bodies of `schemas`
+      (`properties.document`): what validate-content and validate-parameters validate against.
     """
     named_values = list(named_values)
     nv = {str(_props(b).get("displayName") or b["name"]): str(_props(b).get("value") or "") for b in named_values}
@@ -291,4 +305,10 @@ def build_snapshot(
             for b in named_values
             if _props(b).get("secret") and _props(b).get("value")
         ),
+        api_schemas={
+            (api_name.lower(), str(b["name"]).lower()): _props(b)
+            for api_name, bodies in (api_schemas or {}).items()
+            for b in bodies
+        },
+        global_schemas={str(b["name"]).lower(): _props(b) for b in global_schemas},
     )
