@@ -35,6 +35,10 @@ class Headers:
     def Count(self) -> int:
         return len(self._d)
 
+    @property
+    def Keys(self) -> list[str]:
+        return [k for k, _ in self._d.values()]
+
 
 class Url:
     def __init__(self, scheme: str, host: str, port: int, path: str, query: dict[str, list[str]]) -> None:
@@ -61,7 +65,19 @@ class Body:
             return self.text
         if name in ("JObject", "JToken", "JArray"):
             return type_args[0].cast(parse_token(self.text))
+        if name == "XDocument":
+            from keyless.csharp.dotnet.xml import _XDocumentStatics
+
+            return _XDocumentStatics.Parse(self.text)
         raise DotNetException("NotSupportedException", name)
+
+    def AsFormUrlEncodedContent(self, preserveContent: bool = False) -> dict[str, list[str]]:
+        from urllib.parse import parse_qs
+
+        if self.consumed:
+            raise DotNetException("InvalidOperationException", "The body has already been read.")
+        self.consumed = not preserveContent
+        return parse_qs(self.text, keep_blank_values=True)
 
 
 class Request:
@@ -125,6 +141,33 @@ class Api:
     Name = "Echo API"
     Path = "echo"
     Id = "echo-api"
+    ServiceUrl = Url("https", "backend.example", 443, "/api", {})
+
+
+class User:
+    Id = "1"
+    Email = "john@contoso.example"
+    FirstName = "John"
+    LastName = "Doe"
+    Note = None
+    Groups: list[Any] = []
+
+
+class Product:
+    Id = "starter"
+    Name = "Starter"
+    State = "published"
+
+
+class Subscription:
+    Id = "sub-1"
+    Key = "0123456789abcdef"
+    Name = "Starter subscription"
+    PrimaryKey = "0123456789abcdef"
+    SecondaryKey = "fedcba9876543210"
+    CreatedDate = DateTime(2024, 1, 1)
+    StartDate = DateTime(2024, 1, 1)
+    EndDate = None
 
 
 class Context:
@@ -139,8 +182,10 @@ class Context:
         self.Timestamp = DateTime(2024, 1, 2, 3, 4, 5)
         self.Elapsed = TimeSpan(0, 0, 1, 2, 500)
         self.Tracing = False
-        self.Product = None
-        self.Subscription = None
+        # an anonymous call: no product, subscription or user (the sweep sets them)
+        self.Product: Product | None = None
+        self.Subscription: Subscription | None = None
+        self.User: User | None = None
         self.traces: list[str] = []
 
     def Trace(self, message: str) -> None:
