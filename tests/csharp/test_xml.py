@@ -69,3 +69,40 @@ def test_dtds_and_malformed_documents_are_refused() -> None:
         run('@(XDocument.Parse("<a>"))')
     with pytest.raises(ExpressionRuntimeError, match=r"NotSupportedException: XDocument\.Load is not allowed"):
         run('@(XDocument.Load("file.xml"))')
+
+
+def _reader(body: str) -> str:
+    xml = json.dumps('<?xml version="1.0"?>\n<r xmlns:p="urn:p">\n  <p:a x="1">t</p:a>\n  <b/>\n</r>\n')
+    return compile_expression(
+        "@{ var sb = new StringBuilder(); using (var reader = XmlReader.Create(new StringReader("
+        + xml
+        + "))) {"
+        + body
+        + "} return sb.ToString(); }"
+    ).evaluate(None)
+
+
+def test_xml_reader_walks_nodes_as_dotnet_with_default_settings() -> None:
+    # whitespace between elements is reported (IgnoreWhitespace is false by default); `<b/>` has no end tag
+    walk = 'while (reader.Read()) { sb.Append(reader.NodeType + ":" + reader.Name + ":" + reader.Depth + ";"); }'
+    assert _reader(walk) == (
+        "XmlDeclaration:xml:0;Whitespace::0;Element:r:0;Whitespace::1;Element:p:a:1;Text::2;EndElement:p:a:1;"
+        "Whitespace::1;Element:b:1;Whitespace::1;EndElement:r:0;Whitespace::0;"
+    )
+    assert _reader("sb.Append(reader.MoveToContent()).Append(reader.Name).Append(reader.EOF);") == "ElementrFalse"
+    at_a = 'reader.ReadToFollowing("p:a"); '
+    assert _reader(at_a + 'sb.Append(reader.GetAttribute("x") + reader.LocalName + reader.NamespaceURI);') == "1aurn:p"
+    # ReadElementContentAsString and XNode.ReadFrom leave the reader on the node after the end tag
+    assert _reader(at_a + "sb.Append(reader.ReadElementContentAsString()).Append(reader.NodeType);") == "tWhitespace"
+    read_from = "var e = XNode.ReadFrom(reader) as XElement; sb.Append(e.Value + reader.NodeType);"
+    assert _reader(at_a + read_from) == "tWhitespace"
+    assert _reader("while (reader.Read()) {} sb.Append(reader.EOF).Append(reader.Read());") == "TrueFalse"
+
+
+def test_xml_reader_refuses_what_it_cannot_read() -> None:
+    with pytest.raises(ExpressionRuntimeError, match="InvalidOperationException"):
+        _reader("XNode.ReadFrom(reader);")
+    with pytest.raises(
+        ExpressionRuntimeError, match="NotSupportedException: keyless reads XML only from a StringReader"
+    ):
+        run('@(XmlReader.Create("https://example.com/a.xml").Name)')

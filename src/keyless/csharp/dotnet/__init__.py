@@ -24,6 +24,7 @@ from keyless.csharp.dotnet import (  # noqa: F401
     unsupported,
     web,
     xml,
+    xmlreader,
 )
 from keyless.csharp.dotnet.collections import KeyValuePair
 from keyless.csharp.dotnet.convert import Guid, Random

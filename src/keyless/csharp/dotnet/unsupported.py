@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from keyless.csharp.members import DotNetType, define_type
 
-# Types the corpus names that keyless does not implement: System.Xml's DOM and reader, X509 certificates, RSA.
+# Types the corpus names that keyless does not implement: System.Xml's DOM, X509 certificates, RSA.
 _NAMES = {
-    "XmlReader": "System.Xml.XmlReader",
     "XmlDocument": "System.Xml.XmlDocument",
     "XmlNode": "System.Xml.XmlNode",
     "XmlNamespaceManager": "System.Xml.XmlNamespaceManager",

@@ -521,9 +521,9 @@ define_type(DotNetType("XContainer", "System.Xml.Linq.XContainer", (XContainer,)
 class _XNodeStatics:
     @staticmethod
     def ReadFrom(reader: Any) -> Any:
-        raise DotNetException(
-            "NotSupportedException", "keyless does not implement XNode.ReadFrom (System.Xml.XmlReader)"
-        )
+        if reader is None:
+            raise argument_null("reader")
+        return reader.read_node()  # an XmlReader (dotnet/xmlreader.py)
 
 
 define_type(DotNetType("XNode", "System.Xml.Linq.XNode", (XElement,), _XNodeStatics))
