@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Iterator
 from typing import Any
@@ -65,14 +66,23 @@ _VARIABLE_TYPES = [
     re.compile(r'\(\s*([\w.]+)\s*\)\s*context\.Variables\.GetValueOrDefault\(\s*"([^"]+)"'),
 ]
 _AS_TYPE = re.compile(r'context\.Variables\s*\[\s*"([^"]+)"\s*\]\s+as\s+([\w.]+)')
-# A string variable's value is unknowable; the sweep tries a few shapes (base64, Guid, number, URL, dotted).
-_STRINGS = ("dmFsdWU=", "5b1f2c4e-8a3d-4b6f-9c2e-1d0a7e6f5c4b", "1", "https://contoso.example/oauth/callback", "a.1.3")
-_XML = "<a><conditionValue>1</conditionValue><value1>2</value1><value3>3</value3></a>"
-_JSON = '{"a": 1, "access_token": "dG9rZW4=", "expires_in": 3600, "id": "1", "value": [{"a": 1}]}'
 _JWT = (
     "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiIxIiwibm9uY2UiOiJuIiwiYXVkIjoiYXBpIiwiZXhwIjo0MTAyNDQ0ODAwfQ."
     "c2lnbmF0dXJl"
 )
+# A string variable's value is unknowable; the sweep tries a few shapes (base64, Guid, number, URL, dotted, JWT).
+_STRINGS = (
+    "dmFsdWU=", "5b1f2c4e-8a3d-4b6f-9c2e-1d0a7e6f5c4b", "1", "https://contoso.example/oauth/callback", "a.1.3", _JWT,
+)  # fmt: skip
+_XML = "<a><conditionValue>1</conditionValue><value1>2</value1><value3>3</value3></a>"
+# members the corpus reads from token responses, Event Grid events and aggregated responses
+_JSON = json.dumps({
+    "a": 1, "access_token": "dG9rZW4=", "id_token": _JWT, "refresh_token": "cmVmcmVzaA==", "expires_in": 3600,
+    "id": "1",
+    "value": [{"a": 1}], "status": 200, "reason": "OK", "body": {"a": 1}, "subject": "s", "topic": "t",
+    "eventType": "Microsoft.EventGrid.SubscriptionValidationEvent", "eventTime": "2024-01-02T03:04:05Z",
+    "dataVersion": "1", "metadataVersion": "1", "data": {"validationCode": "c"},
+})  # fmt: skip
 
 
 def _variable_types(text: str) -> dict[str, str]:
@@ -127,7 +137,7 @@ def _sweep_contexts(text: str) -> Iterator[Any]:
 
 
 # The ratchet: corpus expressions that evaluate to a value against one of the sweep's fake contexts.
-MIN_EVALUATED = 406
+MIN_EVALUATED = 426
 
 
 def test_every_corpus_expression_evaluates_without_an_internal_failure(expressions: list[tuple[str, str]]) -> None:
