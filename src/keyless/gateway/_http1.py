@@ -188,12 +188,12 @@ class Http1Pool:
         self.max_idle = max_idle
         self.idle: dict[tuple[str, str, int], list[Connection]] = {}
 
-    async def _connect(self, key: tuple[str, str, int]) -> Connection:
-        scheme, host, port = key
+    async def _connect(self, key: tuple[str, str, int], client_tls: ssl.SSLContext | None = None) -> Connection:
+        scheme, host, port = key[:3]  # a 4th member names the client certificate the connection presents
         loop = asyncio.get_running_loop()
         tls: ssl.SSLContext | None = None
         if scheme == "https":
-            tls = self.ssl_context or ssl.create_default_context()
+            tls = client_tls or self.ssl_context or ssl.create_default_context()
         _, conn = await loop.create_connection(
             lambda: Connection(self, key), host, port, ssl=tls, server_hostname=host if tls else None
         )
@@ -207,7 +207,9 @@ class Http1Pool:
         else:
             conn.close()
 
-    async def exchange(self, key: tuple[str, str, int], data: bytes, *, stream_ok: bool) -> tuple[Exchange, Connection]:
+    async def exchange(
+        self, key: tuple[str, str, int], data: bytes, *, stream_ok: bool, client_tls: ssl.SSLContext | None = None
+    ) -> tuple[Exchange, Connection]:
         """Send one request (already serialized) and wait for its response head (and body unless streamed)."""
         idle = self.idle.get(key)
         while idle:
@@ -220,7 +222,7 @@ class Http1Pool:
                 if not exc.fresh:
                     raise
                 conn.close()  # the backend dropped an idle connection as we reused it: try another
-        conn = await self._connect(key)
+        conn = await self._connect(key, client_tls)
         return await conn.send(data, stream_ok=stream_ok), conn
 
     async def close(self) -> None:

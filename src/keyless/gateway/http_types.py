@@ -113,6 +113,8 @@ class GatewayRequest:
     headers: Headers
     body: bytes | None
     client_ip: str
+    # Set by authentication-certificate (a ClientCertificate): the backend connection presents it.
+    client_certificate: Any = None
 
 
 @dataclass

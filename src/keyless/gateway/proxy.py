@@ -98,12 +98,17 @@ class BackendPool:
         url = request.url
         if self.aliases is not None and self.aliases.lookup(url.host) is not None:
             url = Url.parse(self.aliases.resolve(str(url)))
+        cert = request.client_certificate  # authentication-certificate: pooled apart, per certificate
+        client_tls = None if cert is None else cert.context(self.ssl_context)
+        key = (url.scheme, url.host, url.port) if cert is None else (url.scheme, url.host, url.port, cert.thumbprint)
         try:
             async with asyncio.timeout(seconds):
                 if follow_redirects or request.method == "HEAD":
-                    return await self._aiohttp(request.method, str(url), headers, request.body, follow_redirects)
+                    return await self._aiohttp(
+                        request.method, str(url), headers, request.body, follow_redirects, client_tls
+                    )
                 data = serialize(request.method, url.path + url.query_string, url.authority, headers, request.body)
-                exchange, conn = await self.http1.exchange((url.scheme, url.host, url.port), data, stream_ok=stream)
+                exchange, conn = await self.http1.exchange(key, data, stream_ok=stream, client_tls=client_tls)
         except TimeoutError:
             raise PolicyError(source, "Timeout", "Request to the backend service timed out") from None
         except (aiohttp.ClientError, OSError, ValueError) as exc:
@@ -118,10 +123,19 @@ class BackendPool:
         return GatewayResponse(exchange.status, out, body, exchange.reason)
 
     async def _aiohttp(
-        self, method: str, url: str, headers: list[tuple[str, str]], body: bytes | None, follow: bool
+        self,
+        method: str,
+        url: str,
+        headers: list[tuple[str, str]],
+        body: bytes | None,
+        follow: bool,
+        client_tls: ssl.SSLContext | None = None,
     ) -> GatewayResponse:
         """Redirect-following and HEAD requests go through aiohttp (the lean client does neither)."""
-        async with self.session.request(method, url, headers=headers, data=body or None, allow_redirects=follow) as r:
+        tls: dict[str, Any] = {} if client_tls is None else {"ssl": client_tls}  # else the session's context
+        async with self.session.request(
+            method, url, headers=headers, data=body or None, allow_redirects=follow, **tls
+        ) as r:
             data = await r.read()
             out = Headers((k, v) for k, v in r.headers.items() if k.lower() not in RESPONSE_DROP)
             return GatewayResponse(r.status, out, data, r.reason or "")

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 from keyless.gateway.management import (
     apis,
     backends,
+    certificates,
     named_values,
     operations,
     policies,
@@ -36,6 +37,7 @@ def register(services: Services) -> Catalog:
     registry.register(named_values.resource_type(catalog))
     registry.register(backends.backend_type(catalog))
     registry.register(backends.version_set_type(catalog))
+    certificates.register(services, catalog)
     # Until Services declares a field for it, the gateway core finds the catalog here.
     services.apim = catalog  # type: ignore[attr-defined]
     return catalog

@@ -166,6 +166,8 @@ async def send(request: GatewayRequest, state: RequestState, seconds: int) -> Ga
     url = state.services.aliases.resolve(str(request.url))
     # services.http is the pool's session; before the pool hands it over, take it from the pool itself.
     session: aiohttp.ClientSession = state.services.http or state.services.backends.session
+    cert = request.client_certificate  # authentication-certificate inside send-request
+    tls = {} if cert is None else {"ssl": cert.context(getattr(state.services.backends, "ssl_context", None))}
     async with session.request(
         request.method,
         url,
@@ -173,6 +175,7 @@ async def send(request: GatewayRequest, state: RequestState, seconds: int) -> Ga
         data=request.body,
         timeout=aiohttp.ClientTimeout(total=seconds),
         allow_redirects=False,
+        **tls,
     ) as reply:
         body = await reply.read()
         return GatewayResponse(reply.status, Headers(reply.headers.items()), body, reply.reason or "")
