@@ -69,7 +69,9 @@ def document(inbound: str, outbound: str) -> str:
     )
 
 
-def build(backend: Backend, api_policy: str) -> Any:
+def build(backend: Backend, api_policy: str, global_policy: str = GLOBAL) -> Any:
+    """One service: API `items` at /items over `<backend>/api`, GET and POST /{id}, two all-APIs keys."""
+
     def sub(name: str, key: str) -> dict[str, Any]:
         return {
             "name": name,
@@ -86,7 +88,7 @@ def build(backend: Backend, api_policy: str) -> Any:
             ]
         },
         subscriptions=[sub("alice", "k-alice"), sub("bob", "k-bob")],
-        policies={("global",): GLOBAL, ("api", "items"): api_policy},
+        policies={("global",): global_policy, ("api", "items"): api_policy},
     )
 
 
@@ -114,12 +116,17 @@ async def gateway(tmp_path: Path) -> AsyncIterator[Any]:
         port = await gateways.start("svc", snap)
 
         async def call(
-            path: str = "/items/1", key: str = "k-alice", method: str = "GET", headers: dict[str, str] | None = None
+            path: str = "/items/1",
+            key: str = "k-alice",
+            method: str = "GET",
+            headers: dict[str, str] | None = None,
+            data: bytes | None = None,
         ) -> tuple[int, Any, bytes]:
             sent = {"Ocp-Apim-Subscription-Key": key, **(headers or {})}
-            async with session.request(method, f"http://127.0.0.1:{port}{path}", headers=sent) as r:
+            async with session.request(method, f"http://127.0.0.1:{port}{path}", headers=sent, data=data) as r:
                 return r.status, r.headers, await r.read()
 
+        call.port = port  # type: ignore[attr-defined]
         return call
 
     start.clock = clock  # type: ignore[attr-defined]
