@@ -56,6 +56,9 @@ ERRORS = [
     # a declaration that fails inside its initializer reports that fault, not "';' expected; found 'x'"
     ("@{ var x = new { a = 1 + }; return x; }", "Invalid expression term; found '}'", 1, 26),
     ("@{\n  string s = Foo(1,;\n  return s; }", "Invalid expression term; found ';'", 2, 20),
+    ("@{ int f(int a) { return a +; } return f(1); }", "Invalid expression term; found ';'", 1, 29),
+    ('@{ string f(string a) => a +; return f("x"); }', "Invalid expression term; found ';'", 1, 29),
+    ("@{ using (var r = new StringReader(,)) { } return 1; }", "Invalid expression term; found ','", 1, 36),
     ("@(typeof(string))", "typeof is not supported by keyless", 1, 3),
 ]
 

@@ -333,13 +333,17 @@ class Parser:
             if not self.accept(","):
                 break
         self.expect(")")
-        if self.accept("=>"):
-            body: n.Node = self.expression()
-            self.expect(";")
-        elif self.at("{"):
-            body = self.block()
-        else:
+        if not (self.at("=>") or self.at("{")):
             raise _Backtrack
+        # `T f(...) {` / `=>` can only be a local function: its body's errors are the ones to report
+        try:
+            if self.accept("=>"):
+                body: n.Node = self.expression()
+                self.expect(";")
+            else:
+                body = self.block()
+        except CSharpSyntaxError as e:
+            raise _Committed(e) from None
         return n.LocalFunction(name, tuple(params), rtype, body, pos)
 
     def _for(self, pos: int) -> n.For:
