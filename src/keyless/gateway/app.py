@@ -20,6 +20,8 @@ from keyless.gateway._server import GatewayListener
 from keyless.gateway.compiler import StepList
 from keyless.gateway.http_types import GatewayRequest, GatewayResponse, Headers, Url
 from keyless.gateway.pipeline import builtin_error, execute, finish, gateway_error, handle_error
+from keyless.gateway.policies.cross_domain import PATH as CROSS_DOMAIN_PATH
+from keyless.gateway.policies.cross_domain import answer as cross_domain_file
 from keyless.gateway.policy import STOP, PolicyError
 from keyless.gateway.proxy import BackendPool
 from keyless.gateway.snapshot import ApiRecord, Snapshot
@@ -146,6 +148,10 @@ class GatewayService:
         if path.startswith(TRACE_PATH) and method == "GET":
             return self.trace_document(path[len(TRACE_PATH) :])
         snap = self.snapshot
+        if path == CROSS_DOMAIN_PATH:  # the global cross-domain policy's file, before any API is routed
+            policy_file = cross_domain_file(snap, method, path)
+            if policy_file is not None:
+                return policy_file
         query = parse_query(query_string)
         host, _, port_text = host_header.rpartition(":") if host_header.count(":") == 1 else (host_header, "", "")
         port = int(port_text) if port_text.isdigit() else (443 if scheme == "https" else 80)
