@@ -179,6 +179,62 @@ def schema_document(state: Any, api: str | None, schema_id: str, *, global_scope
     return None
 
 
+def schema_text(state: Any, api: str | None, schema_id: str, *, global_scope: bool) -> str | None:
+    """The text of an XML schema: a service schema's `value` or an API schema's `document.value`."""
+    snapshot = getattr(state, "snapshot", None)
+    table = getattr(snapshot, "global_schemas" if global_scope else "api_schemas", None) or {}
+    props = table.get(schema_id.lower() if global_scope else ((api or "").lower(), schema_id.lower()))
+    if not isinstance(props, Mapping):
+        return None
+    document = props.get("document")
+    for candidate in (props.get("value"), document.get("value") if isinstance(document, Mapping) else None):
+        if isinstance(candidate, str) and candidate.strip():
+            return candidate
+    return None
+
+
+def xml_problem(schema: str, body: bytes, include: Any) -> str | None:
+    """The first XML Schema violation of `body` as `{message} Line: n, Position: m`, or None when it conforms.
+    `include(id)` gives the text of a service schema an `xs:include`/`xs:import` names as `/schemas/{id}`;
+    nothing is fetched from the network and DTDs/entities are never expanded."""
+    from lxml import etree
+
+    class Schemas(etree.Resolver):  # type: ignore[misc]
+        def resolve(self, url: str, pubid: str | None, context: Any) -> Any:
+            marker = "/schemas/"
+            if marker in url:
+                text = include(url.rsplit(marker, 1)[1].strip("/"))
+                if text is not None:
+                    return self.resolve_string(text, context)
+            raise SchemaUnsupported(f"The schema location '{url}' cannot be resolved.")
+
+    parser = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False)
+    parser.resolvers.add(Schemas())
+    try:
+        xsd = etree.XMLSchema(etree.fromstring(schema.encode("utf-8"), parser))
+    except (etree.XMLSyntaxError, etree.XMLSchemaParseError) as exc:
+        raise SchemaUnsupported(f"The XML schema cannot be read: {exc}") from None
+    body_parser = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False)
+    try:
+        document = etree.fromstring(body, body_parser)
+    except etree.XMLSyntaxError as exc:
+        line, column = exc.position if exc.position else (0, 0)
+        # The parser's own log (the exception's may carry earlier errors of the thread).
+        errors = list(body_parser.error_log)
+        message = str(errors[0].message) if errors else str(exc.msg)
+        return f"{message} Line: {line}, Position: {column}"
+    if document.getroottree().docinfo.doctype:
+        # As .NET's XmlReader does by default: no DTD (and so no entity) in a message.
+        return "For security reasons DTD is prohibited in this XML document. Line: 1, Position: 1"
+    try:
+        if xsd.validate(document):
+            return None
+    except etree.XMLSchemaValidateError as exc:
+        raise SchemaUnsupported(f"The XML schema validation failed: {exc}") from None
+    error = xsd.error_log[0]
+    return f"{error.message} Line: {error.line}, Position: {error.column}"
+
+
 def definition(document: Mapping[str, Any], type_name: str) -> Mapping[str, Any] | None:
     """A named definition of an API schema (OpenAPI 3 `components.schemas` or Swagger `definitions`)."""
     for holder in (field_of(document.get("components") or {}, "schemas"), document.get("definitions")):

@@ -29,8 +29,19 @@ def content(inner: str = "", head: str = HEAD) -> str:
         (content(head=HEAD + ' errors-variable-name="@(1)"'), "not allowed in the 'errors-variable-name'"),
         (content(head=HEAD + ' mode="x"'), "'mode' attribute is not declared"),
         (content("<other/>"), "invalid child element 'other'"),
-        (content('<content validate-as="xml" action="prevent" />'), 'validate-as="xml"'),
-        (content('<content validate-as="soap" action="prevent" />'), 'validate-as="soap"'),
+        (content('<content validate-as="soap" action="prevent" />'), 'does not support validate-as="soap"'),
+        (
+            content('<content validate-as="xml" action="prevent" schema-id="s" schema-ref="#/a" />'),
+            "'schema-ref' attribute is not supported for an XML schema",
+        ),
+        (
+            content('<content validate-as="xml" action="prevent" allow-additional-properties="true" />'),
+            "'allow-additional-properties' attribute applies to JSON schemas only",
+        ),
+        (
+            content('<content validate-as="xml" action="prevent" case-insensitive-property-names="true" />'),
+            "'case-insensitive-property-names' attribute applies to JSON schemas only",
+        ),
         (content('<content validate-as="yaml" action="prevent" />'), "'validate-as' attribute has an invalid value"),
         (content('<content action="prevent" />'), "'validate-as' is missing"),
         (content('<content validate-as="json" />'), "'action' is missing"),
@@ -69,14 +80,15 @@ def test_refusals(xml: str, fragment: str) -> None:
     assert fragment in str(caught.value)
 
 
-def test_the_corpus_shape_with_json_only_compiles_in_every_allowed_section() -> None:
+def test_the_corpus_shape_compiles_in_every_allowed_section() -> None:
     xml = content(
         '<content-type-map any-content-type-value="application/json" '
         'missing-content-type-value="application/octet-stream">'
         '<type from="application/hal+json" to="application/json" /></content-type-map>'
         '<content validate-as="json" action="detect" type="application/json" schema-id="my-schema" '
         'schema-ref="#/components/schemas/a" allow-additional-properties="true" '
-        'case-insensitive-property-names="true"/>',
+        'case-insensitive-property-names="true"/>'
+        '<content validate-as="xml" action="prevent" type="application/xml" />',
         head=HEAD + ' errors-variable-name="e"',
     )
     for section in ("inbound", "outbound", "on-error"):

@@ -41,6 +41,18 @@ SHARED_SCHEMA = {
     "definitions": {"Ping": {"type": "object", "required": ["ping"], "properties": {"ping": {"type": "boolean"}}}}
 }
 
+XS = 'xmlns:xs="http://www.w3.org/2001/XMLSchema"'
+# The API's XSD includes a service schema by its `/schemas/{id}` location, as APIM allows.
+XSD = (
+    f'<xs:schema {XS}><xs:include schemaLocation="/schemas/qty"/><xs:element name="order"><xs:complexType>'
+    '<xs:sequence><xs:element name="qty" type="qtyType"/></xs:sequence></xs:complexType></xs:element></xs:schema>'
+)
+QTY_XSD = (
+    f'<xs:schema {XS}><xs:simpleType name="qtyType"><xs:restriction base="xs:integer">'
+    '<xs:maxInclusive value="10"/></xs:restriction></xs:simpleType></xs:schema>'
+)
+PING_XSD = f'<xs:schema {XS}><xs:element name="ping" type="xs:boolean"/></xs:schema>'
+
 
 class Backend:
     """A local backend answering what the request asks for: `X-Answer-Status`, `X-Answer-Type`, `X-Answer-Body`,
@@ -104,6 +116,7 @@ OPERATIONS = [
                     {"contentType": "text/plain"},
                     {"contentType": "application/odd", "schemaId": "orders", "typeName": "Odd"},
                     {"contentType": "application/gone", "schemaId": "orders", "typeName": "Missing"},
+                    {"contentType": "application/xml", "schemaId": "orders-xsd", "typeName": "order"},
                 ],
             },
             "responses": [
@@ -128,8 +141,20 @@ def build(backend: Backend, api_policy: str) -> Any:
             {"name": "s", "properties": {"scope": "/apis", "state": "active", "primaryKey": KEY, "secondaryKey": "k2"}}
         ],
         policies={("global",): GLOBAL, ("api", "shop"): api_policy},
-        api_schemas={"shop": [{"name": "orders", "properties": {"contentType": "json", "document": ORDER_SCHEMA}}]},
-        global_schemas=[{"name": "shared", "properties": {"schemaType": "json", "document": SHARED_SCHEMA}}],
+        api_schemas={
+            "shop": [
+                {"name": "orders", "properties": {"contentType": "json", "document": ORDER_SCHEMA}},
+                {
+                    "name": "orders-xsd",
+                    "properties": {"contentType": "application/vnd.ms-azure-apim.xsd+xml", "document": {"value": XSD}},
+                },
+            ]
+        },
+        global_schemas=[
+            {"name": "shared", "properties": {"schemaType": "json", "document": SHARED_SCHEMA}},
+            {"name": "qty", "properties": {"schemaType": "xml", "value": QTY_XSD}},
+            {"name": "ping-xml", "properties": {"schemaType": "xml", "value": PING_XSD}},
+        ],
     )
 
 
@@ -278,11 +303,11 @@ async def test_size_limit(backend: Backend, gateway: Any) -> None:
 
 async def test_unspecified_content_type(backend: Backend, gateway: Any) -> None:
     call = await gateway(build(backend, document(content_policy(""))))
-    status, _, raw = await call("POST", ORDER, data=b"<a/>", headers={"Content-Type": "application/xml"})
+    status, _, raw = await call("POST", ORDER, data=b"<a/>", headers={"Content-Type": "application/yaml"})
     assert status == 400
-    assert json.loads(raw)["message"] == "Unspecified content type application/xml is not allowed."
+    assert json.loads(raw)["message"] == "Unspecified content type application/yaml is not allowed."
     call = await gateway(build(backend, document(content_policy("", **{"unspecified-content-type-action": "ignore"}))))
-    assert (await call("POST", ORDER, data=b"<a/>", headers={"Content-Type": "application/xml"}))[0] == 200
+    assert (await call("POST", ORDER, data=b"<a/>", headers={"Content-Type": "application/yaml"}))[0] == 200
 
 
 async def test_content_type_map(backend: Backend, gateway: Any) -> None:
@@ -349,3 +374,49 @@ async def test_response_body_is_refused_with_502(backend: Backend, gateway: Any)
     call = await gateway(build(backend, document(outbound=content_policy(JSON_CONTENT), on_error=REPORT)))
     _, _, raw = await call("POST", ORDER, json={}, headers=bad)
     assert raw.decode().startswith("validate-content|Response not allowed|Body of the response does not conform")
+
+
+XML_CONTENT = '<content type="application/xml" validate-as="xml" action="prevent" />'
+XML = {"Content-Type": "application/xml"}
+
+
+async def test_xml_body_against_the_api_schema(backend: Backend, gateway: Any) -> None:
+    call = await gateway(build(backend, document(content_policy(XML_CONTENT))))
+    assert (await call("POST", ORDER, data=b"<order><qty>3</qty></order>", headers=XML))[0] == 200
+    status, _, raw = await call("POST", ORDER, data=b"<order>\n<qty>30</qty></order>", headers=XML)
+    assert status == 400
+    assert json.loads(raw)["message"] == (
+        "Body of the request does not conform to the definition order, which is associated with the content type "
+        "application/xml. Element 'qty': [facet 'maxInclusive'] The value '30' is greater than the maximum value "
+        "allowed ('10'). Line: 2, Position: 0"
+    )
+    status, _, raw = await call("POST", ORDER, data=b"<order><qty>1</qty>", headers=XML)
+    assert status == 400
+    assert "Premature end of data" in json.loads(raw)["message"]
+
+
+async def test_xml_dtds_are_refused(backend: Backend, gateway: Any) -> None:
+    call = await gateway(build(backend, document(content_policy(XML_CONTENT))))
+    body = b'<!DOCTYPE order [<!ENTITY x SYSTEM "file:///etc/passwd">]><order><qty>&x;</qty></order>'
+    status, _, raw = await call("POST", ORDER, data=body, headers=XML)
+    assert status == 400
+    assert "For security reasons DTD is prohibited in this XML document." in json.loads(raw)["message"]
+    assert backend.received == []
+
+
+async def test_xml_against_a_service_schema_and_a_missing_one(backend: Backend, gateway: Any) -> None:
+    inner = (
+        '<content-type-map any-content-type-value="application/xml" />'
+        '<content type="application/xml" validate-as="xml" action="prevent" schema-id="ping-xml" />'
+    )
+    call = await gateway(build(backend, document(content_policy(inner))))
+    assert (await call("POST", ORDER, data=b"<ping>true</ping>", headers={"Content-Type": "text/plain"}))[0] == 200
+    status, _, raw = await call("POST", ORDER, data=b"<ping>yes</ping>", headers={"Content-Type": "text/plain"})
+    assert status == 400
+    assert "is not a valid value of the atomic type 'xs:boolean'" in json.loads(raw)["message"]
+    missing = inner.replace("ping-xml", "nope")
+    call = await gateway(build(backend, document(content_policy(missing), on_error=REPORT)))
+    _, _, raw = await call("POST", ORDER, data=b"<ping/>", headers=XML)
+    assert raw.decode() == (
+        "validate-content|Bad request|API's schema does not exist or it could not be resolved.|logged"
+    )
