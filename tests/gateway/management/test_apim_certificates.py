@@ -229,6 +229,11 @@ def test_forward_request_presents_the_certificate(
     assert requests.get(f"{gateway}/none/x", timeout=10).status_code == 500
     assert requests.get(f"{gateway}/missing/x", timeout=10).status_code == 500
     assert len(backend.seen) == seen
+    # a deleted certificate is gone for the policy too
+    r = keyless.arm("DELETE", f"{svc}/certificates/client-two", API_VERSION)
+    assert r.status_code in (200, 204), r.text
+    assert requests.get(f"{gateway}/byid/x", timeout=10).status_code == 500
+    assert len(backend.seen) == seen
 
 
 def test_send_request_presents_the_certificate(
