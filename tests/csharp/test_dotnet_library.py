@@ -147,6 +147,16 @@ def test_an_unknown_time_zone_is_refused_as_dotnet_does() -> None:
         run('@(TimeZoneInfo.FindSystemTimeZoneById("Mars"))')
 
 
+def test_double_parameters_take_no_string_as_csharp_does() -> None:
+    # `DateTime.UtcNow.AddSeconds((string)...)` (a corpus snippet) does not compile in C#; a char is its code
+    with pytest.raises(ExpressionRuntimeError, match="cannot convert from 'string' to 'double'"):
+        run('@(DateTime.UtcNow.AddSeconds("5"))')
+    with pytest.raises(ExpressionRuntimeError, match="cannot convert from 'bool' to 'double'"):
+        run("@(TimeSpan.FromMinutes(true))")
+    assert run("@(TimeSpan.FromSeconds('a').TotalSeconds)") == 97.0
+    assert run('@(new DateTime(2024, 1, 1).AddHours(1.5).ToString("HH:mm"))') == "01:30"
+
+
 def test_json_conversions_fail_as_newtonsoft_does() -> None:
     with pytest.raises(ExpressionRuntimeError, match=r"ArgumentException: Can not convert Object to String\."):
         run('@((string)JObject.Parse("{\\"a\\":{}}")["a"])')

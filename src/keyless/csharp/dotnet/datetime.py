@@ -42,6 +42,14 @@ def _ticks_of(y: int, mo: int, d: int, h: int = 0, mi: int = 0, s: int = 0, ms: 
 
 
 def _scaled(value: Any, scale: int) -> int:
+    """A `double` argument (AddSeconds, FromMinutes, ...) scaled to ticks; C# converts no string or bool to double."""
+    if isinstance(value, str):
+        if type(value).__name__ == "Char":  # char converts implicitly to double: its code
+            return round(ord(value) * scale)
+        raise DotNetException("RuntimeBinderException", "Argument 1: cannot convert from 'string' to 'double'")
+    if value is None or isinstance(value, bool):
+        source = "<null>" if value is None else "bool"
+        raise DotNetException("RuntimeBinderException", f"Argument 1: cannot convert from '{source}' to 'double'")
     return round(float(value) * scale)
 
 
