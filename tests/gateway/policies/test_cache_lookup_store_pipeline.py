@@ -18,7 +18,7 @@ from keyless.gateway.compiler import compile_document
 from keyless.gateway.counters import InMemoryCounters
 from keyless.gateway.policy_xml import ValidationError
 from keyless.gateway.proxy import BackendPool
-from keyless.gateway.value_cache import InMemoryValueCache, ValueCaches
+from keyless.gateway.value_cache import InMemoryValueCache, RedisValueCache, ValueCaches
 from keyless.platform.hosts import HostAliases
 
 CORPUS = Path(__file__).resolve().parents[3] / ".." / "shared" / "corpus" / "apim"
@@ -130,6 +130,7 @@ async def gateway(tmp_path: Path) -> AsyncIterator[Any]:
         return call
 
     start.clock = clock  # type: ignore[attr-defined]
+    start.services = services  # type: ignore[attr-defined]
     yield start
     await session.close()
     await gateways.close()
@@ -211,6 +212,35 @@ async def test_cache_store_without_a_lookup_stores_nothing(backend: Backend, gat
     call = await gateway(build(backend, document("", '<cache-store duration="60"/>')))
     assert (await call())[2] == b'{"n": 1}'
     assert (await call())[2] == b'{"n": 2}'
+
+
+class FakeRedis:
+    """The three commands RedisValueCache sends, over a dict (values are the JSON text Redis would hold)."""
+
+    def __init__(self) -> None:
+        self.data: dict[str, str] = {}
+
+    async def execute(self, *args: Any) -> Any:
+        if args[0] == "GET":
+            return self.data.get(args[1])
+        if args[0] == "SET":
+            self.data[args[1]] = args[2]
+            return "OK"
+        return int(self.data.pop(args[1], None) is not None)  # DEL
+
+
+async def test_prefer_external_keeps_responses_in_the_external_cache(backend: Backend, gateway: Any) -> None:
+    redis = FakeRedis()
+    gateway.services.cache = ValueCaches(InMemoryValueCache(gateway.clock), RedisValueCache(redis))
+    backend.reply = lambda r, n: web.Response(body=bytes([0, 255, n]), headers={"X-N": str(n)})
+    call = await gateway(
+        build(backend, document(LOOKUP.replace("internal", "prefer-external"), '<cache-store duration="60"/>'))
+    )
+    assert (await call())[2] == bytes([0, 255, 1])
+    assert len(redis.data) == 1 and "Ocp-Apim" not in next(iter(redis.data.values()))
+    status, headers, body = await call()
+    assert (status, headers["X-N"], body) == (200, "1", bytes([0, 255, 1]))
+    assert len(backend.received) == 1
 
 
 @pytest.mark.skipif(not TOOLKIT.is_dir(), reason=f"corpus not found at {CORPUS}")
