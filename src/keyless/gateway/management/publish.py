@@ -17,6 +17,7 @@ from keyless.arm.router import DELETE_REQUEST
 from keyless.gateway.management._common import SERVICE, name_of, relative, service_id
 from keyless.gateway.management.compiling import Compiled, compile_service
 from keyless.gateway.management.config import (
+    API_SCHEMAS,
     APIS,
     BACKENDS,
     FRAGMENTS,
@@ -24,6 +25,7 @@ from keyless.gateway.management.config import (
     OPERATIONS,
     PRODUCT_APIS,
     PRODUCTS,
+    SCHEMAS,
     SUBSCRIPTIONS,
     VERSION_SETS,
     ServiceConfig,
@@ -158,6 +160,9 @@ def snapshot_of(config: ServiceConfig, compiled: Compiled) -> Any:
     product_apis: dict[str, list[str]] = {}
     for link in config.of(PRODUCT_APIS):
         product_apis.setdefault(link["id"].split("/")[-3], []).append(link["name"])
+    api_schemas: dict[str, list[dict[str, Any]]] = {}
+    for schema in config.of(API_SCHEMAS):
+        api_schemas.setdefault(schema["id"].split("/")[-3], []).append(schema)
     policies: dict[tuple[str, ...], Any] = {}
     for body, scope in config.policies():
         parts = body["id"].split("/")
@@ -180,6 +185,8 @@ def snapshot_of(config: ServiceConfig, compiled: Compiled) -> Any:
         fragments=compiled.fragments,
         policies=policies,
         version_sets=config.of(VERSION_SETS),
+        api_schemas=api_schemas,
+        global_schemas=config.of(SCHEMAS),
     )
 
 

@@ -12,6 +12,7 @@ from keyless.gateway.management import (
     operations,
     policies,
     products,
+    schemas,
     service,
     subscriptions,
 )
@@ -37,6 +38,8 @@ def register(services: Services) -> Catalog:
     registry.register(named_values.resource_type(catalog))
     registry.register(backends.backend_type(catalog))
     registry.register(backends.version_set_type(catalog))
+    registry.register(schemas.global_type(catalog))
+    registry.register(schemas.api_type(catalog))
     certificates.register(services, catalog)
     # Until Services declares a field for it, the gateway core finds the catalog here.
     services.apim = catalog  # type: ignore[attr-defined]

@@ -1,0 +1,110 @@
+"""validate-content end to end through ARM: an API schema (`apis/{api}/schemas`), a service schema (`schemas`),
+an operation whose representation names the API schema, and the gateway listener answering."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+import requests
+from tests.gateway.management.conftest import API
+from tests.platform.inprocess import InProcessKeyless
+
+COMPONENTS = {
+    "components": {
+        "schemas": {"Pet": {"type": "object", "required": ["name"], "properties": {"name": {"type": "string"}}}}
+    }
+}
+XSD = (
+    '<xs:schema xmlns:xs="http://www.w3.org/2001/XMLSchema"><xs:element name="pet"><xs:complexType>'
+    '<xs:attribute name="name" use="required"/></xs:complexType></xs:element></xs:schema>'
+)
+POLICY = (
+    "<policies><inbound>"
+    '<validate-content unspecified-content-type-action="prevent" max-size="1024" size-exceeded-action="prevent">'
+    '<content type="application/json" validate-as="json" action="prevent" />'
+    '<content type="application/xml" validate-as="xml" action="prevent" schema-id="pet-xml" />'
+    "</validate-content>"
+    '<return-response><set-status code="200" reason="OK" /><set-body>accepted</set-body></return-response>'
+    "</inbound><backend /><outbound /><on-error /></policies>"
+)
+
+
+@pytest.fixture(scope="module")
+def kl(tmp_path_factory: pytest.TempPathFactory) -> Iterator[InProcessKeyless]:
+    server = InProcessKeyless(tmp_path_factory.mktemp("validate-content-arm")).start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+def arm(kl: InProcessKeyless, method: str, path: str, body: Any = None) -> requests.Response:
+    token = requests.post(
+        f"{kl.authority}/oauth2/v2.0/token",
+        data={
+            "grant_type": "client_credentials",
+            "client_id": kl.e["admin"]["client_id"],
+            "client_secret": kl.e["admin"]["client_secret"],
+            "scope": "https://management.azure.com/.default",
+        },
+        verify=kl.ca,
+        timeout=10,
+    ).json()["access_token"]
+    return requests.request(
+        method,
+        f"{kl.e['management']}{path}",
+        params={"api-version": API},
+        json=body,
+        headers={"Authorization": f"Bearer {token}"},
+        verify=kl.ca,
+        timeout=10,
+    )
+
+
+def test_schemas_put_through_arm_reach_the_policy(kl: InProcessKeyless) -> None:
+    svc = f"/subscriptions/{kl.e['subscription_id']}/resourceGroups/{kl.e['resource_group']}"
+    svc += "/providers/Microsoft.ApiManagement/service/validating"
+    service = {
+        "location": "westeurope",
+        "sku": {"name": "Developer", "capacity": 1},
+        "properties": {"publisherEmail": "a@b.c", "publisherName": "n"},
+    }
+    gateway = arm(kl, "PUT", svc, service).json()["properties"]["gatewayUrl"]
+    api = {"properties": {"path": "pets", "displayName": "Pets", "subscriptionRequired": False}}
+    assert arm(kl, "PUT", f"{svc}/apis/pets", api).status_code == 201
+    schema = {"properties": {"contentType": "application/vnd.oai.openapi.components+json", "document": COMPONENTS}}
+    assert arm(kl, "PUT", f"{svc}/apis/pets/schemas/pets", schema).status_code == 201
+    bad = {"properties": {"contentType": "text/plain", "document": {}}}
+    refused = arm(kl, "PUT", f"{svc}/apis/pets/schemas/bad", bad)
+    assert refused.status_code == 400
+    assert refused.json()["error"]["details"][0]["target"] == "contentType"
+    assert arm(kl, "PUT", f"{svc}/schemas/pet-xml", {"properties": {"schemaType": "xml", "value": XSD}}).ok
+    assert arm(kl, "PUT", f"{svc}/schemas/empty", {"properties": {"schemaType": "json"}}).status_code == 400
+    representations = [
+        {"contentType": "application/json", "schemaId": "pets", "typeName": "Pet"},
+        {"contentType": "application/xml"},
+    ]
+    op = {
+        "properties": {
+            "displayName": "Add",
+            "method": "POST",
+            "urlTemplate": "/add",
+            "request": {"representations": representations},
+        }
+    }
+    assert arm(kl, "PUT", f"{svc}/apis/pets/operations/add", op).status_code == 201
+    policy = {"properties": {"value": POLICY, "format": "rawxml"}}
+    assert arm(kl, "PUT", f"{svc}/apis/pets/operations/add/policies/policy", policy).status_code == 201
+
+    ok = requests.post(f"{gateway}/pets/add", json={"name": "rex"}, timeout=10)
+    assert (ok.status_code, ok.text) == (200, "accepted")
+    refused = requests.post(f"{gateway}/pets/add", json={"legs": 4}, timeout=10)
+    assert refused.status_code == 400
+    assert "Required properties are missing from object: name." in refused.json()["message"]
+    xml = {"Content-Type": "application/xml"}
+    assert requests.post(f"{gateway}/pets/add", data=b'<pet name="rex"/>', headers=xml, timeout=10).status_code == 200
+    refused = requests.post(f"{gateway}/pets/add", data=b"<pet/>", headers=xml, timeout=10)
+    assert refused.status_code == 400
+    assert "The attribute 'name' is required but missing." in refused.json()["message"]
