@@ -153,6 +153,32 @@ async def test_a_hit_is_served_without_the_backend_until_the_entry_expires(backe
     assert len(backend.received) == 3
 
 
+def mark(name: str) -> str:
+    value = '@(context.Request.Headers.GetValueOrDefault("X-Call", ""))'
+    return f'<set-header name="{name}" exists-action="override"><value>{value}</value></set-header>'
+
+
+async def test_a_hit_resumes_outbound_after_the_cache_store(backend: Backend, gateway: Any) -> None:
+    outbound = f'{mark("X-Before")}<choose><when condition="@(true)"><cache-store duration="60"/></when></choose>'
+    call = await gateway(build(backend, document(LOOKUP, outbound + mark("X-After"))))
+    _, first, _ = await call(headers={"X-Call": "1"})
+    assert (first["X-Before"], first["X-After"]) == ("1", "1")
+    status, hit, body = await call(headers={"X-Call": "2"})
+    # X-Before is part of the stored response; the policies after the (choose holding) cache-store run again
+    assert (status, body, hit["X-Before"], hit["X-After"]) == (200, b'{"n": 1}', "1", "2")
+    assert len(backend.received) == 1
+
+
+async def test_a_failure_after_the_cache_store_on_a_hit_is_an_outbound_failure(backend: Backend, gateway: Any) -> None:
+    parse = '@(int.Parse(context.Request.Headers.GetValueOrDefault("X-Call", "")).ToString())'
+    failing = f'<set-header name="X-Parsed" exists-action="override"><value>{parse}</value></set-header>'
+    call = await gateway(build(backend, document(LOOKUP, '<cache-store duration="60"/>' + failing)))
+    assert (await call(headers={"X-Call": "1"}))[1]["X-Parsed"] == "1"
+    status, _, body = await call(headers={"X-Call": "boom"})
+    assert status == 500 and b"activityId" in body
+    assert len(backend.received) == 1
+
+
 async def test_only_200_is_stored_unless_cache_response_is_true(backend: Backend, gateway: Any) -> None:
     backend.reply = lambda r, n: web.Response(status=404, text=f"missing {n}")
     call = await gateway(build(backend, document(LOOKUP, '<cache-store duration="60"/>')))

@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from dataclasses import dataclass
+from typing import Any
 
 from keyless.gateway import response_cache as rc
+from keyless.gateway.compiler import Step, StepList
 from keyless.gateway.element import Element
 from keyless.gateway.policies.cache_lookup_value import cache_for, compile_caching_type
 from keyless.gateway.policy import STOP, CompileContext, PolicyError, PolicySpec, RequestState, Stop, Value
 from keyless.gateway.throttling import bool_value, check_attributes, is_expression, required, to_bool
 
 NAME = "cache-lookup"
+STORE = "cache-store"
 ATTRIBUTES = (
     "vary-by-developer",
     "vary-by-developer-groups",
@@ -148,8 +152,49 @@ async def run(cfg: Config, state: RequestState) -> Stop | None:
     response, expires = entry
     rc.downstream_headers(response, pending, math.ceil(expires - rc.clock(state.services)()))
     state.response = response
-    state.trace(NAME, {"message": "Cache lookup resulted in a hit; the cached response is returned."})
+    state.trace(
+        NAME,
+        {
+            "message": "Cache lookup resulted in a hit! Cached response will be used. Processing will continue "
+            "from the step in the response pipeline that is after the corresponding cache-store."
+        },
+    )
+    await _resume_outbound(state)
     return STOP
+
+
+async def _resume_outbound(state: RequestState) -> None:
+    """Run the effective outbound policies that follow the statement holding cache-store (a cache-store inside
+    a choose resumes after that choose); with no cache-store in outbound nothing runs."""
+    snapshot, api = state.snapshot, state.api
+    if snapshot is None or api is None:
+        return
+    steps = snapshot.plan(api, state.operation, state.product).outbound.steps
+    after = next((i + 1 for i, step in enumerate(steps) if _holds_store(step)), len(steps))
+    if after >= len(steps):
+        return
+    state.section = "outbound"
+    try:
+        await StepList(tuple(steps[after:])).run(state)
+    except PolicyError:
+        state.response = None  # a failure here is an outbound failure: APIM's 500, then on-error
+        raise
+
+
+def _holds_store(node: Any, depth: int = 0) -> bool:
+    """Whether a compiled step (or anything in its config: choose branches, nested statement lists) is a
+    cache-store."""
+    if depth > 12:
+        return False
+    if isinstance(node, Step):
+        return node.name == STORE or _holds_store(node.config, depth + 1)
+    if isinstance(node, StepList):
+        return any(_holds_store(s, depth + 1) for s in node.steps)
+    if isinstance(node, (tuple, list)):
+        return any(_holds_store(item, depth + 1) for item in node)
+    if dataclasses.is_dataclass(node) and not isinstance(node, type):
+        return any(_holds_store(getattr(node, f.name), depth + 1) for f in dataclasses.fields(node))
+    return False
 
 
 SPEC = PolicySpec(name=NAME, sections=frozenset({"inbound"}), compile=compile, run=run, once=True)

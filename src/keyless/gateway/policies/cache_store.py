@@ -6,7 +6,6 @@ from dataclasses import dataclass
 
 from keyless.gateway import response_cache as rc
 from keyless.gateway.element import Element
-from keyless.gateway.http_types import GatewayResponse
 from keyless.gateway.policies.cache_lookup_value import cache_for
 from keyless.gateway.policy import CompileContext, PolicySpec, RequestState, Stop, Value
 from keyless.gateway.throttling import (
@@ -53,17 +52,15 @@ async def run(cfg: Config, state: RequestState) -> Stop | None:
     cache = cache_for(state, NAME, pending.caching_type)
     if cache is None:
         return None
-
-    async def store(response: GatewayResponse) -> None:
-        """The response as it leaves the gateway is what later requests get."""
-        if response.stream is not None or not (forced or response.status == 200):
-            return
-        rc.downstream_headers(response, pending, duration)
-        expires = rc.clock(state.services)() + duration
-        await cache.set(pending.key, rc.encode(response, expires), duration)
-
-    state.on_response(store)
-    state.trace(NAME, {"message": "The response will be stored in the cache.", "duration": duration})
+    # The response as it stands here is stored: on a hit, APIM serves it and continues with the outbound
+    # policies after this one (cache-lookup), so those run on every response, cached or not.
+    response = state.ensure_response()
+    if not (forced or response.status == 200):
+        state.trace(NAME, {"message": f"Status {response.status} is not stored (cache-response is not true)."})
+        return None
+    await cache.set(pending.key, rc.encode(response, rc.clock(state.services)() + duration), duration)
+    rc.downstream_headers(response, pending, duration)
+    state.trace(NAME, {"message": "Response stored in the cache.", "duration": duration})
     return None
 
 
