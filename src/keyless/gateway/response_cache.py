@@ -1,7 +1,8 @@
 """The response cache behind cache-lookup / cache-store: whole responses in APIM's value caches.
 
 cache-lookup (inbound) computes the entry's key (service + API + operation + path + the vary-by values) and, on
-a miss, hands it to cache-store (outbound) through `pending`; cache-store stores the final response under it.
+a miss, hands it to cache-store (outbound) through `pending`; cache-store stores the response as it stands at
+that point, and a later hit continues with the outbound policies after the cache-store.
 Entries live in the same built-in / external caches as cache-*-value (`caching-type`), under their own prefix.
 """
 
