@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from tests.corpus_values import named_value
 
 from keyless.gateway.element import Element
 from keyless.gateway.policies import (
@@ -147,7 +148,7 @@ def _compile_whole(path: str) -> None:
     from keyless.gateway.compiler import compile_document
 
     raw = (CORPUS / path).read_text(encoding="utf-8-sig")
-    named = {name: "https://example.org/v" for name in NAMED_VALUE.findall(raw)}
+    named = {name: named_value(name) for name in NAMED_VALUE.findall(raw)}
     scope = "product" if re.search(r"<quota[\s/>]", raw) else "api"  # quota is a product-scope policy
     compile_document(raw, scope=scope, named_values=named)
 
