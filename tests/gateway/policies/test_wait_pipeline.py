@@ -159,3 +159,16 @@ def test_sections() -> None:
             ),
             scope="api",
         )
+
+
+async def test_a_child_that_answers_ends_the_pipeline_once_all_have_completed(
+    paired: PairedBackend, gateway: Any
+) -> None:
+    answer = '<return-response><set-status code="418" reason="Teapot"/></return-response>'
+    inner = (
+        f'<wait><choose><when condition="@(true)">{answer}</when></choose>{send(paired.url + "/echo/2", "b")}</wait>'
+    )
+    call = await gateway(build(paired, document(inner, "")))
+    status, _, _ = await call()
+    assert status == 418
+    assert [r["path"] for r in paired.received] == ["/echo/2"]  # the call-out ran; the backend was not called
