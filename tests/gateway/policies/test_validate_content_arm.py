@@ -108,3 +108,83 @@ def test_schemas_put_through_arm_reach_the_policy(kl: InProcessKeyless) -> None:
     refused = requests.post(f"{gateway}/pets/add", data=b"<pet/>", headers=xml, timeout=10)
     assert refused.status_code == 400
     assert "The attribute 'name' is required but missing." in refused.json()["message"]
+
+
+SPEC = """
+openapi: 3.0.1
+info: {title: Shop, version: "1"}
+paths:
+  /orders/{id}:
+    put:
+      operationId: putOrder
+      parameters:
+        - {name: id, in: path, required: true, schema: {type: integer}}
+        - {name: mode, in: query, schema: {type: string, enum: [fast, slow]}}
+      requestBody:
+        content:
+          application/json:
+            schema: {$ref: '#/components/schemas/Order'}
+          text/csv:
+            schema: {type: object, required: [line], properties: {line: {type: string}}}
+      responses:
+        "200":
+          description: ok
+          headers:
+            X-Rate: {schema: {type: integer}}
+          content:
+            application/json:
+              schema: {$ref: '#/components/schemas/Order'}
+components:
+  schemas:
+    Order:
+      type: object
+      required: [qty]
+      properties:
+        qty: {type: integer, maximum: 10}
+        lines: {type: array, items: {$ref: '#/components/schemas/Line'}}
+    Line: {type: object, required: [sku], properties: {sku: {type: string}}}
+"""
+IMPORTED_POLICY = (
+    "<policies><inbound>"
+    '<validate-parameters specified-parameter-action="prevent" unspecified-parameter-action="prevent">'
+    '<headers specified-parameter-action="prevent" unspecified-parameter-action="ignore" /></validate-parameters>'
+    '<validate-content unspecified-content-type-action="prevent" max-size="1024" size-exceeded-action="prevent">'
+    '<content validate-as="json" action="prevent" /></validate-content>'
+    '<return-response><set-status code="200" reason="OK" /><set-body>accepted</set-body></return-response>'
+    "</inbound><backend /><outbound /><on-error /></policies>"
+)
+
+
+def test_an_imported_openapi_document_gives_the_definitions(kl: InProcessKeyless) -> None:
+    svc = f"/subscriptions/{kl.e['subscription_id']}/resourceGroups/{kl.e['resource_group']}"
+    svc += "/providers/Microsoft.ApiManagement/service/imported"
+    service = {
+        "location": "westeurope",
+        "sku": {"name": "Developer", "capacity": 1},
+        "properties": {"publisherEmail": "a@b.c", "publisherName": "n"},
+    }
+    gateway = arm(kl, "PUT", svc, service).json()["properties"]["gatewayUrl"]
+    api = {"properties": {"path": "shop", "subscriptionRequired": False, "format": "openapi", "value": SPEC}}
+    assert arm(kl, "PUT", f"{svc}/apis/shop", api).status_code in (200, 201)
+    op = arm(kl, "GET", f"{svc}/apis/shop/operations/putOrder").json()["properties"]
+    json_rep = op["request"]["representations"][0]
+    assert (json_rep["contentType"], json_rep["typeName"]) == ("application/json", "Order")
+    assert op["request"]["queryParameters"][0]["values"] == ["fast", "slow"]
+    assert op["responses"][0]["headers"][0]["name"] == "X-Rate"
+    schema = arm(kl, "GET", f"{svc}/apis/shop/schemas/{json_rep['schemaId']}").json()["properties"]
+    assert schema["contentType"] == "application/vnd.oai.openapi.components+json"
+    assert {"Order", "Line", "PutOrderRequest"} <= set(schema["document"]["components"]["schemas"])
+    policy = {"properties": {"value": IMPORTED_POLICY, "format": "rawxml"}}
+    assert arm(kl, "PUT", f"{svc}/apis/shop/policies/policy", policy).status_code == 201
+
+    url = f"{gateway}/shop/orders/1?mode=fast"
+    assert requests.put(url, json={"qty": 2, "lines": [{"sku": "a"}]}, timeout=10).status_code == 200
+    refused = requests.put(url, json={"qty": 2, "lines": [{}]}, timeout=10)
+    assert refused.status_code == 400
+    assert "Required properties are missing from object: sku. Path 'lines[0]'." in refused.json()["message"]
+    csv = requests.put(url, data=b"{}", headers={"Content-Type": "text/csv"}, timeout=10)
+    assert csv.status_code == 400
+    assert "definition PutOrderRequest" in csv.json()["message"]
+    refused = requests.put(f"{gateway}/shop/orders/1?mode=slowest", json={"qty": 1}, timeout=10)
+    assert refused.status_code == 400
+    assert refused.json()["message"].startswith("The value of the query parameter mode does not conform")

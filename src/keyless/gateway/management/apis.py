@@ -22,6 +22,8 @@ from keyless.gateway.management.config import PRODUCT_APIS, VERSION_SETS
 from keyless.gateway.management.operations import TYPE as OPERATION_TYPE
 from keyless.gateway.management.operations import operation_properties
 from keyless.gateway.management.publish import Catalog
+from keyless.gateway.management.schemas import API_TYPE as API_SCHEMA_TYPE
+from keyless.gateway.management.schemas import api_properties as api_schema_properties
 
 TYPE = f"{SERVICE}/apis"
 PROTOCOLS = ("http", "https", "ws", "wss")
@@ -191,6 +193,16 @@ def resource_type(catalog: Catalog) -> ResourceType:
                 "properties": operation_properties(op["properties"]),
             }
             for op in (imported.operations if imported else [])
+        ]
+        # The specification's definitions become an API schema the representations name (validate-content).
+        bodies += [
+            {
+                "id": f"{ctx.resource_id}/schemas/{schema['name']}",
+                "name": schema["name"],
+                "type": API_SCHEMA_TYPE,
+                "properties": api_schema_properties(schema["properties"]),
+            }
+            for schema in (imported.schemas if imported else [])
         ]
         removed: list[str] = []
         if imported is not None:
