@@ -57,8 +57,9 @@ async def run(cfg: Config, state: Any) -> None:
     status = int(response.status)
     if sv.response_contract(state.operation, status) is not None:
         return None
-    value = next((v for code, v in cfg.overrides if code == status), cfg.unspecified)
-    chosen = sv.run_action(value, state, NAME, "action")
+    override = next((v for code, v in cfg.overrides if code == status), None)
+    attribute = "unspecified-status-code-action" if override is None else "action"
+    chosen = sv.run_action(override or cfg.unspecified, state, NAME, attribute)
     findings = sv.Findings(NAME)
     findings.add(
         chosen, str(status), "StatusCode", "Unspecified", f"Response status code {status} is not allowed.", sv.INTERNAL
