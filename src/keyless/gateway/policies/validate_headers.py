@@ -52,8 +52,10 @@ async def run(cfg: Config, state: Any) -> None:
     findings = sv.Findings(NAME)
     for name in response.headers.names():
         definition = declared.get(name.lower())
-        value = overrides.get(name.lower(), cfg.specified if definition is not None else cfg.unspecified)
-        chosen = sv.run_action(value, state, NAME, "action")
+        level = "specified-header-action" if definition is not None else "unspecified-header-action"
+        override = overrides.get(name.lower())
+        value = override or (cfg.specified if definition is not None else cfg.unspecified)
+        chosen = sv.run_action(value, state, NAME, "action" if override is not None else level)
         if chosen == "ignore":
             continue
         if definition is None:

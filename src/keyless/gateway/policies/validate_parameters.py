@@ -128,11 +128,12 @@ async def run(cfg: Config, state: Any) -> None:
         for name, values in received[kind].items():
             key = name.lower() if kind == "headers" else name
             definition = declared[kind].get(key)
+            level = "specified-parameter-action" if definition is not None else "unspecified-parameter-action"
             if definition is None:
                 value = overrides.get(key) or group.unspecified or cfg.unspecified
             else:
                 value = overrides.get(key) or group.specified or cfg.specified
-            chosen = sv.run_action(value, state, NAME, "action")
+            chosen = sv.run_action(value, state, NAME, "action" if key in overrides else level)
             if chosen == "ignore":
                 continue
             if definition is None:
