@@ -420,3 +420,11 @@ async def test_xml_against_a_service_schema_and_a_missing_one(backend: Backend, 
     assert raw.decode() == (
         "validate-content|Bad request|API's schema does not exist or it could not be resolved.|logged"
     )
+
+
+async def test_bodies_that_are_not_json(backend: Backend, gateway: Any) -> None:
+    call = await gateway(build(backend, document(content_policy(JSON_CONTENT, **{"max-size": "100000"}))))
+    for body in (b'{"id": "o-1", "qty": NaN}', b"{", b"[" * 50000):
+        status, _, raw = await call("POST", ORDER, data=body, headers={"Content-Type": "application/json"})
+        assert status == 400, body[:20]
+        assert json.loads(raw)["message"].startswith("Body of the request does not conform to the definition Order")

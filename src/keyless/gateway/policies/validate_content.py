@@ -291,14 +291,18 @@ def _validate_json(
         )
         return None
     try:
-        value = json.loads(body.decode("utf-8-sig")) if body else None
-    except (UnicodeDecodeError, ValueError) as exc:
+        value = json.loads(body.decode("utf-8-sig"), parse_constant=_not_json) if body else None
+    except (UnicodeDecodeError, ValueError, RecursionError) as exc:
         details = _nonconforming(who, name, content_type, str(exc))
         findings.add(chosen, content_type, type_, "IncorrectMessage", details, details if request else sv.INTERNAL)
         return None
     validator = sv.JsonValidator(document, sv.JsonOptions(content.additional, content.case_insensitive))
     try:
         errors = validator.errors(value, schema)
+    except RecursionError:
+        details = f"Body of the {who} cannot be validated for the content type {content_type}. It is nested too deeply."
+        findings.add(chosen, "", type_, "ValidationException", details, sv.INTERNAL)
+        return None
     except sv.SchemaUnsupported as exc:
         details = f"Body of the {who} cannot be validated for the content type {content_type}. {exc}"
         findings.add(chosen, "", type_, "ValidationException", details, sv.INTERNAL)
@@ -347,6 +351,11 @@ def _validate_xml(
         details = _nonconforming(who, name, content_type, problem)
         findings.add(chosen, content_type, type_, "IncorrectMessage", details, details if request else sv.INTERNAL)
     return None
+
+
+def _not_json(constant: str) -> Any:
+    # Python's json reads NaN/Infinity; JSON (and APIM's parser) does not.
+    raise ValueError(f"Unexpected character encountered while parsing value: {constant[0]}.")
 
 
 def _nonconforming(who: str, name: str, content_type: str, problem: str) -> str:
