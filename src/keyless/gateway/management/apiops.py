@@ -20,7 +20,7 @@ SKIPPED_KINDS = {
 API_SKIPPED = {
     "diagnostics": "API diagnostics are not served by keyless",
     "releases": "API releases are not served by keyless",
-    "schemas": "API schemas are not served by keyless",
+    "schemas": "API schemas are not imported by `keyless apim import` yet (PUT them through ARM: apis/{api}/schemas)",
     "tags": "API tags are not served by keyless",
     "wikis": "API wikis are not served by keyless",
 }
@@ -158,8 +158,6 @@ def read(root: Path) -> Plan:
     _simple(root, plan, "named values", "namedValueInformation.json", "named value", "namedValues")
     _simple(root, plan, "backends", "backendInformation.json", "backend", "backends")
     _simple(root, plan, "version sets", "versionSetInformation.json", "version set", "apiVersionSets")
-    if (root / "version sets").is_dir():
-        plan.skipped.append("version sets: stored, but the gateway routes versioned APIs by their own paths only")
     _fragments(root, plan)
     if (root / "policy.xml").is_file():
         plan.puts.append(_policy("service policy", "/policies/policy", root / "policy.xml"))

@@ -36,7 +36,7 @@ def backend_type(catalog: Catalog) -> ResourceType:
 
 
 def version_set_type(catalog: Catalog) -> ResourceType:
-    """Stored for APIOps round trips; the gateway routes versioned APIs by their own paths only."""
+    """An API version set: the gateway routes its APIs by path segment, header or query, as its scheme says."""
 
     async def build(ctx: PutContext, props: dict[str, Any]) -> dict[str, Any]:
         display_name = string(props, "displayName", required=True, max_length=100)
