@@ -30,17 +30,3 @@ def test_basic_credentials_reach_the_backend(kl: InProcessKeyless) -> None:
         assert forwarded(listener, "Authorization") == expected
     finally:
         listener.close()
-
-
-@pytest.mark.xfail(
-    strict=True, reason="needs GatewayServices.identity (the APIM service's identities from its ARM body) from the core"
-)
-def test_managed_identity_token_reaches_the_backend(kl: InProcessKeyless) -> None:
-    listener = Listener(
-        kl, "miauth", document('<authentication-managed-identity resource="https://management.azure.com/"/>')
-    )
-    try:
-        value = forwarded(listener, "Authorization")
-        assert value is not None and value.startswith("Bearer ey")
-    finally:
-        listener.close()
