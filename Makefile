@@ -23,6 +23,8 @@ lint: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python bench/tokens.py
+	$(BIN)/python bench/gateway.py
+	$(BIN)/python bench/forwarding.py
 
 clean:
 	rm -rf $(VENV)
