@@ -20,6 +20,7 @@ from typing import Any
 import aiohttp
 import pytest
 from defusedxml import ElementTree
+from tests.gateway.policies._doubles import CompileError, Const, Expr
 from tests.platform.inprocess import InProcessKeyless
 
 from keyless.gateway.element import Element
@@ -28,31 +29,6 @@ from keyless.gateway.openid import OpenIdCache
 from keyless.gateway.policy import PolicyError, PolicySpec, Stop
 
 CORPUS = Path(__file__).resolve().parents[3].parent / "shared" / "corpus" / "apim"
-
-
-class CompileError(Exception):
-    def __init__(self, message: str, element: Element, attribute: str | None) -> None:
-        super().__init__(message)
-        self.message, self.element, self.attribute = message, element, attribute
-
-
-@dataclass
-class Const:
-    value: Any
-    is_constant: bool = True
-
-    def get(self, state: Any) -> Any:
-        return self.value
-
-
-@dataclass
-class Expr:
-    fn: Callable[[Any], Any]
-    text: str
-    is_constant: bool = False
-
-    def get(self, state: Any) -> Any:
-        return self.fn(state)
 
 
 @dataclass

@@ -8,10 +8,12 @@ from dataclasses import dataclass, field
 from types import SimpleNamespace
 from typing import Any
 
+from tests.gateway.policies._doubles import CompileError, Const, Expr, Steps
+
 from keyless.gateway.counters import InMemoryCounters
 from keyless.gateway.element import Element
 from keyless.gateway.http_types import GatewayRequest, GatewayResponse, Headers, Url
-from keyless.gateway.policy import STOP, PolicyError, PolicySpec, Stop
+from keyless.gateway.policy import PolicyError, PolicySpec, Stop
 from keyless.gateway.value_cache import InMemoryValueCache, ValueCaches
 
 
@@ -26,41 +28,6 @@ class Clock:
 
     def advance(self, seconds: float) -> None:
         self.t += seconds
-
-
-class CompileError(Exception):
-    def __init__(self, message: str, element: Element, attribute: str | None) -> None:
-        super().__init__(message)
-        self.message, self.element, self.attribute = message, element, attribute
-
-
-@dataclass
-class Const:
-    value: Any
-    is_constant: bool = True
-
-    def get(self, state: Any) -> Any:
-        return self.value
-
-
-@dataclass
-class Expr:
-    fn: Callable[[Any], Any]
-    is_constant: bool = False
-
-    def get(self, state: Any) -> Any:
-        return self.fn(state)
-
-
-class Steps:
-    def __init__(self, steps: list[tuple[PolicySpec, Any]]) -> None:
-        self.steps = steps
-
-    async def run(self, state: Any) -> Stop | None:
-        for spec, config in self.steps:
-            if await spec.run(config, state) is STOP:
-                return STOP
-        return None
 
 
 @dataclass

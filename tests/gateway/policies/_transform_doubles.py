@@ -11,9 +11,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from tests.gateway.policies._doubles import Const, Expr
+
 from keyless.gateway.element import Element
 from keyless.gateway.http_types import GatewayRequest, GatewayResponse, Headers, Url
-from keyless.gateway.policy import PolicyError
 
 
 def parse(text: str) -> Element:
@@ -66,30 +67,6 @@ class CompileRefusal(Exception):
         self.element = element
         self.message = message
         self.attribute = attribute
-
-
-@dataclass
-class Const:
-    value: Any
-    is_constant: bool = True
-
-    def get(self, state: Any) -> Any:
-        return self.value
-
-
-@dataclass
-class Expr:
-    fn: Callable[[Any], Any]
-    text: str
-    is_constant: bool = False
-
-    def get(self, state: Any) -> Any:
-        try:
-            return self.fn(state)
-        except PolicyError:
-            raise
-        except Exception as exc:
-            raise PolicyError("expression", "ExpressionValueEvaluationFailure", str(exc)) from exc
 
 
 class Ctx:
