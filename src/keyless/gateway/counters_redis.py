@@ -2,17 +2,18 @@
 deployment. Each operation is one Lua script (atomic on the server); the time comes from the caller's
 `now()`, so windows behave exactly as `InMemoryCounters` and tests stay deterministic.
 
-The client is a minimal RESP2 connection over asyncio streams (keyless does not depend on a Redis library).
+The client is redis-py's asyncio one.
 """
 
 from __future__ import annotations
 
-import asyncio
 import math
 import time
 import uuid
 from typing import Any
-from urllib.parse import urlsplit
+
+import redis.asyncio as redis_asyncio
+from redis import exceptions as redis_exceptions
 
 from keyless.gateway.counters import Clock, QuotaUsage, RateDecision
 
@@ -21,89 +22,30 @@ class RedisError(Exception):
     """An error reply from Redis (or a broken connection)."""
 
 
-class RedisConnection:
-    """One RESP2 connection; commands are serialised (a reply belongs to the command before it)."""
-
-    def __init__(self, url: str = "redis://127.0.0.1:6379/0") -> None:
-        parts = urlsplit(url)
-        self.host = parts.hostname or "127.0.0.1"
-        self.port = parts.port or 6379
-        self.db = int(parts.path.strip("/") or 0)
-        self.password = parts.password
-        self._reader: asyncio.StreamReader | None = None
-        self._writer: asyncio.StreamWriter | None = None
-        self._lock = asyncio.Lock()
-
-    async def _connect(self) -> None:
-        self._reader, self._writer = await asyncio.open_connection(self.host, self.port)
-        if self.password:
-            await self._roundtrip(("AUTH", self.password))
-        if self.db:
-            await self._roundtrip(("SELECT", str(self.db)))
-
-    async def execute(self, *args: object) -> Any:
-        async with self._lock:
-            if self._writer is None or self._writer.is_closing():
-                await self._connect()
-            try:
-                return await self._roundtrip(args)
-            except (OSError, asyncio.IncompleteReadError) as error:
-                await self.close()
-                raise RedisError(f"connection to Redis lost: {type(error).__name__}") from None
-
-    async def _roundtrip(self, args: tuple[object, ...]) -> Any:
-        assert self._writer is not None
-        out = [b"*%d\r\n" % len(args)]
-        for arg in args:
-            data = arg if isinstance(arg, bytes) else str(arg).encode()
-            out.append(b"$%d\r\n%s\r\n" % (len(data), data))
-        self._writer.write(b"".join(out))
-        await self._writer.drain()
-        return await self._reply()
-
-    async def _reply(self) -> Any:
-        assert self._reader is not None
-        line = (await self._reader.readuntil(b"\r\n"))[:-2]
-        kind, rest = line[:1], line[1:]
-        if kind == b"+":
-            return rest.decode()
-        if kind == b"-":
-            raise RedisError(rest.decode())
-        if kind == b":":
-            return int(rest)
-        if kind == b"$":
-            size = int(rest)
-            return None if size < 0 else (await self._reader.readexactly(size + 2))[:-2].decode()
-        if kind == b"*":
-            size = int(rest)
-            return None if size < 0 else [await self._reply() for _ in range(size)]
-        raise RedisError(f"unexpected reply from Redis: {line[:20]!r}")
-
-    async def close(self) -> None:
-        if self._writer is not None:
-            self._writer.close()
-            self._writer = None
-
-
 class RedisPool:
-    """A few connections used in turn, so one slow reply does not hold up every request of the process."""
+    """redis-py's asyncio client (its own connection pool) behind the one call counters and caches make."""
 
     def __init__(self, url: str = "redis://127.0.0.1:6379/0", size: int = 4) -> None:
-        self._idle: asyncio.Queue[RedisConnection] = asyncio.Queue()
-        self._all = [RedisConnection(url) for _ in range(size)]
-        for connection in self._all:
-            self._idle.put_nowait(connection)
+        # A blocking pool: a burst of requests waits for one of `size` connections instead of failing.
+        pool = redis_asyncio.BlockingConnectionPool.from_url(url, max_connections=size, decode_responses=True)
+        self._client = redis_asyncio.Redis(connection_pool=pool)
+        # Replies as Redis sends them (SCAN's cursor a string, EVAL's tables lists), not redis-py's parsed forms.
+        self._client.response_callbacks.clear()
 
     async def execute(self, *args: object) -> Any:
-        connection = await self._idle.get()
         try:
-            return await connection.execute(*args)
-        finally:
-            self._idle.put_nowait(connection)
+            return await self._client.execute_command(*args)
+        except redis_exceptions.ResponseError as error:
+            raise RedisError(str(error)) from None
+        except (redis_exceptions.ConnectionError, redis_exceptions.TimeoutError, OSError) as error:
+            raise RedisError(f"connection to Redis lost: {type(error).__name__}") from None
 
     async def close(self) -> None:
-        for connection in self._all:
-            await connection.close()
+        await self._client.aclose()
+
+
+# One client per caller is all the counters and the external value cache need.
+RedisConnection = RedisPool
 
 
 # A sliding log per key: a sorted set of "<id>:<calls>" scored by time, and "<key>:n" holding their total.

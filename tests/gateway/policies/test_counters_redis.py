@@ -210,6 +210,6 @@ async def test_a_pool_serves_concurrent_commands_in_order() -> None:
         decisions = await asyncio.gather(*(counters.rate_hit("p", 10, 60) for _ in range(15)))
         assert sum(d.allowed for d in decisions) == 10
         assert sorted(d.remaining for d in decisions if d.allowed) == list(range(10))
-        await _delete_prefix(pool._all[0], prefix)
+        await _delete_prefix(pool, prefix)
     finally:
         await pool.close()
