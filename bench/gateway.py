@@ -133,17 +133,35 @@ def wrk(url: str, seconds: int, connections: int, headers: dict[str, str]) -> di
     return {"rps": rps, "p50": pct("50"), "p99": pct("99"), "errors": int(non2xx.group(1)) if non2xx else 0}
 
 
+def listeners_on(port: int) -> int:
+    """How many sockets listen on 127.0.0.1:`port` (SO_REUSEPORT workers each hold one)."""
+    wanted = f"0100007F:{port:04X}"
+    lines = Path("/proc/net/tcp").read_text().splitlines()[1:]
+    return sum(1 for line in lines if line.split()[1] == wanted and line.split()[3] == "0A")
+
+
 class Keyless:
-    def __init__(self, directory: Path) -> None:
+    def __init__(self, directory: Path, workers: int = 1) -> None:
         self.directory = directory
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "keyless.cli.main", "up", "--data-dir", str(directory), "--port", "0"],
+            [
+                sys.executable,
+                "-m",
+                "keyless.cli.main",
+                "up",
+                "--data-dir",
+                str(directory),
+                "--port",
+                "0",
+                "--gateway-workers",
+                str(workers),
+            ],
             stdout=subprocess.DEVNULL,
             stderr=subprocess.STDOUT,
         )
         endpoints = directory / "endpoints.json"
         deadline = time.monotonic() + 60
-        while not endpoints.exists():
+        while not endpoints.exists() or json.loads(endpoints.read_text()).get("pid") != self.proc.pid:
             if self.proc.poll() is not None or time.monotonic() > deadline:
                 raise RuntimeError("keyless up did not start")
             time.sleep(0.05)
@@ -309,6 +327,16 @@ def main() -> int:
                 "nginx proxy": wrk(f"http://127.0.0.1:{proxy_port}/items/42", args.seconds, args.connections, {}),
                 "keyless gateway": wrk(f"{gateway}/orders/items/42", args.seconds, args.connections, headers),
             }
+            # The same data dir again with a second gateway process on the same port.
+            kl.stop()
+            kl = Keyless(directory / "keyless", workers=2)
+            port = int(gateway.rsplit(":", 1)[1])
+            deadline = time.monotonic() + 30
+            while listeners_on(port) < 2:
+                if time.monotonic() > deadline:
+                    raise RuntimeError("the second gateway worker did not start listening")
+                time.sleep(0.1)
+            runs["keyless, 2 workers"] = wrk(f"{gateway}/orders/items/42", args.seconds, args.connections, headers)
         finally:
             if kl is not None:
                 kl.stop()
@@ -325,7 +353,8 @@ def main() -> int:
     gw, ng, direct = runs["keyless gateway"]["rps"], runs["nginx proxy"]["rps"], runs["backend direct"]["rps"]
     print(f"  ratio gateway/nginx   {gw / ng:.3f}   (target >= 0.15)")
     print(f"  ratio gateway/direct  {gw / direct:.3f}")
-    print("  second worker process: not measured (keyless serves the gateway from one process today)")
+    two = runs["keyless, 2 workers"]["rps"]
+    print(f"  ratio 2 workers/nginx {two / ng:.3f}   gain from the second worker {two / gw:.2f}x")
     return 0
 
 

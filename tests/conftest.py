@@ -20,9 +20,10 @@ ROOT = Path(__file__).resolve().parents[1]
 class Keyless:
     """A `keyless up` process and what its endpoints.json says."""
 
-    def __init__(self, data_dir: Path, extra_env: dict[str, str] | None = None) -> None:
+    def __init__(self, data_dir: Path, extra_env: dict[str, str] | None = None, args: tuple[str, ...] = ()) -> None:
         self.data_dir = data_dir
         self.extra_env = extra_env or {}
+        self.args = args
         self.proc: subprocess.Popen[bytes] | None = None
         self.e: dict[str, Any] = {}
 
@@ -31,7 +32,17 @@ class Keyless:
         env = {**os.environ, **self.extra_env}
         self.log = open(self.data_dir / "up.log", "ab")
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "keyless.cli.main", "up", "--data-dir", str(self.data_dir), "--port", "0"],
+            [
+                sys.executable,
+                "-m",
+                "keyless.cli.main",
+                "up",
+                "--data-dir",
+                str(self.data_dir),
+                "--port",
+                "0",
+                *self.args,
+            ],
             stdout=self.log,
             stderr=subprocess.STDOUT,
             env=env,

@@ -18,6 +18,7 @@ import uvicorn
 from starlette.applications import Starlette
 from starlette.routing import BaseRoute
 
+from keyless.gateway.workers import GatewayWorkers
 from keyless.identity.graph.app import GraphApp
 from keyless.identity.managed_identity.endpoints import ManagedIdentityApp
 from keyless.identity.oauth import LoginService
@@ -52,10 +53,12 @@ class Listener:
         return int(self.sock.getsockname()[1])
 
 
-def bind(host: str, port: int) -> socket.socket:
+def bind(host: str, port: int, *, reuse_port: bool = False) -> socket.socket:
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
     sock = socket.socket(family, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    if reuse_port:  # gateway worker processes share the port; the kernel spreads connections over them
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
     # Accepted sockets inherit it: uvicorn writes headers and body separately, and with Nagle on, every
     # keep-alive response after the first waits ~40 ms for the client's delayed ACK.
     sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
@@ -163,6 +166,7 @@ async def serve(settings: Settings, *, ready: asyncio.Event | None = None, stop:
         )
         servers.append(_Server(config))
     tasks = [asyncio.create_task(s.serve(sockets=[lst.sock])) for s, lst in zip(servers, listeners, strict=True)]
+    workers: GatewayWorkers | None = None
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
@@ -174,9 +178,14 @@ async def serve(settings: Settings, *, ready: asyncio.Event | None = None, stop:
                     if t.done() and t.exception():
                         raise t.exception()  # type: ignore[misc]
             await asyncio.sleep(0.005)
+        if settings.gateway_workers > 1 and services.gateways is not None:
+            services.gateways.reuse_port = True
         apim = getattr(services, "apim", None)
         if apim is not None:  # every stored APIM service's gateway listener, on its kept port
             await apim.publish_all()
+        if settings.gateway_workers > 1:
+            workers = GatewayWorkers(settings)
+            workers.start()
         secret = await resolve_admin_secret(services)
         doc = endpoints_document(services, secret)
         write_private_json(settings.data_dir / "endpoints.json", doc)
@@ -185,6 +194,8 @@ async def serve(settings: Settings, *, ready: asyncio.Event | None = None, stop:
             ready.set()
         await stop.wait()
     finally:
+        if workers is not None:
+            await workers.stop()
         for s in servers:
             s.should_exit = True
         await asyncio.gather(*tasks, return_exceptions=True)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import os
 from collections.abc import Callable
 from pathlib import Path
 
@@ -45,10 +46,13 @@ def up(
     ),
     admin_client_id: str = typer.Option(None, "--admin-client-id", envvar="KEYLESS_ADMIN_CLIENT_ID"),
     admin_client_secret: str = typer.Option(None, "--admin-client-secret", envvar="KEYLESS_ADMIN_CLIENT_SECRET"),
+    gateway_workers: int = typer.Option(
+        1, "--gateway-workers", min=1, max=64, help="Processes serving the API Management gateways (SO_REUSEPORT)."
+    ),
 ) -> None:
     """Start every service; write DATA_DIR/endpoints.json when ready; stop on Ctrl-C or SIGTERM.
 
-    Example: keyless up --data-dir /tmp/kl --port 0
+    Example: keyless up --data-dir /tmp/kl --port 0 --gateway-workers 2
     """
     from keyless.server import serve
 
@@ -59,9 +63,30 @@ def up(
         database_url=database_url,
         admin_client_id=admin_client_id,
         admin_client_secret=admin_client_secret,
+        gateway_workers=gateway_workers,
     )
     with asyncio.Runner(loop_factory=event_loop_factory()) as runner:
         runner.run(serve(settings))
+
+
+@app.command("gateway-worker", hidden=True)
+def gateway_worker(
+    data_dir: Path = typer.Option(..., "--data-dir"),
+    host: str = typer.Option("127.0.0.1", "--host"),
+    database_url: str = typer.Option(None, "--database-url", envvar="KEYLESS_DATABASE_URL"),
+) -> None:
+    """One more process serving the gateways of the keyless at DATA_DIR (started by `keyless up`)."""
+    from keyless.gateway.workers import run_worker
+
+    # Not from_env: a worker must never act on KEYLESS_ADMIN_* (that would replace the admin secret).
+    settings = Settings(
+        data_dir=Path(data_dir).resolve(),
+        host=host,
+        database_url=database_url or None,
+        redis_url=os.environ.get("KEYLESS_REDIS_URL") or None,
+    )
+    with asyncio.Runner(loop_factory=event_loop_factory()) as runner:
+        runner.run(run_worker(settings))
 
 
 @app.command()

@@ -315,6 +315,8 @@ class Gateways:
         self.host = host
         self.ports_file = ports_file
         self._running: dict[str, tuple[GatewayService, GatewayListener, Any, int]] = {}
+        # Set when gateway worker processes share the listeners' ports (`keyless up --gateway-workers N`).
+        self.reuse_port = False
 
     @classmethod
     def for_services(cls, services: Any) -> Gateways:
@@ -335,13 +337,23 @@ class Gateways:
             service_id = state.snapshot.service_id if state.snapshot is not None else ""
             return list(await hosts.identities(service_id)) if service_id else []
 
+        counters: Any = InMemoryCounters()
+        cache = ValueCaches(InMemoryValueCache())
+        redis_url = getattr(services.settings, "redis_url", None)
+        if redis_url:  # scale-out: every gateway process counts and caches in the same Redis
+            from keyless.gateway.counters_redis import RedisCounters, RedisPool
+            from keyless.gateway.value_cache import RedisValueCache
+
+            redis = RedisPool(redis_url)
+            counters = RedisCounters(redis)
+            cache = ValueCaches(InMemoryValueCache(), RedisValueCache(redis))
         shared = GatewayServices(
             http=None,
             tokens=services.tokens,
             aliases=aliases,
             backends=pool,
-            counters=InMemoryCounters(),
-            cache=ValueCaches(InMemoryValueCache()),
+            counters=counters,
+            cache=cache,
             identity=identities,
         )
         return cls(shared, host=services.settings.host, ports_file=services.settings.data_dir / "gateway-ports.json")
@@ -396,9 +408,9 @@ class Gateways:
             self.services.http = self.services.backends.session
         wanted = port or self._saved_ports().get(name) or 0
         try:
-            sock = bind(self.host, wanted)
+            sock = bind(self.host, wanted, reuse_port=self.reuse_port)
         except OSError:
-            sock = bind(self.host, 0)
+            sock = bind(self.host, 0, reuse_port=self.reuse_port)
         app = GatewayService(name, snapshot, self.services)
         listener = GatewayListener(app.respond)
         try:
@@ -412,6 +424,9 @@ class Gateways:
         if self.services.aliases is not None:
             self.services.aliases.add([f"{name}.azure-api.net"], self.url(name) or "")
         return bound
+
+    def names(self) -> list[str]:
+        return list(self._running)
 
     async def stop(self, name: str) -> None:
         found = self._running.pop(name, None)

@@ -16,6 +16,10 @@ class Settings:
     database_url: str | None = None
     admin_client_id: str | None = None
     admin_client_secret: str | None = None
+    # Processes serving the gateway listeners (SO_REUSEPORT); the first is the keyless process itself.
+    gateway_workers: int = 1
+    # Redis for the gateway's rate-limit/quota counters and external cache, shared by every gateway process.
+    redis_url: str | None = None
     extra: dict[str, str] = field(default_factory=dict)
 
     @property
@@ -30,6 +34,7 @@ class Settings:
             "database_url": os.environ.get("KEYLESS_DATABASE_URL") or None,
             "admin_client_id": os.environ.get("KEYLESS_ADMIN_CLIENT_ID") or None,
             "admin_client_secret": os.environ.get("KEYLESS_ADMIN_CLIENT_SECRET") or None,
+            "redis_url": os.environ.get("KEYLESS_REDIS_URL") or None,
         }
         values.update({k: v for k, v in overrides.items() if v is not None})
         return cls(data_dir=Path(data_dir).resolve(), **values)  # type: ignore[arg-type]
