@@ -137,6 +137,32 @@ class InProcessKeyless:
 # --- directory set-up, on the server's loop ----------------------------------------------------------
 
 
+def arm(kl: InProcessKeyless, method: str, path: str, body: Any = None, *, api_version: str = "2022-08-01") -> Any:
+    """One ARM call as the local admin (a fresh client-credentials token each time)."""
+    import requests
+
+    token = requests.post(
+        f"{kl.authority}/oauth2/v2.0/token",
+        data={
+            "grant_type": "client_credentials",
+            "client_id": kl.e["admin"]["client_id"],
+            "client_secret": kl.e["admin"]["client_secret"],
+            "scope": "https://management.azure.com/.default",
+        },
+        verify=kl.ca,
+        timeout=10,
+    ).json()["access_token"]
+    return requests.request(
+        method,
+        f"{kl.e['management']}{path}",
+        params={"api-version": api_version},
+        json=body,
+        headers={"Authorization": f"Bearer {token}"},
+        verify=kl.ca,
+        timeout=10,
+    )
+
+
 def self_signed(name: str = "keyless-test-client") -> tuple[bytes, bytes, str]:
     """(private key PEM, certificate DER, SHA-1 thumbprint hex) for a client certificate credential."""
     import datetime as dt

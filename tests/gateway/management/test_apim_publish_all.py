@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Any
 
 import pytest
 import requests
-from tests.gateway.management.conftest import API
-from tests.platform.inprocess import InProcessKeyless
+from tests.platform.inprocess import InProcessKeyless, arm
 
 ANSWER = (
     '<policies><inbound><return-response><set-status code="200" reason="OK" /><set-body>published</set-body>'
@@ -23,29 +21,6 @@ def kl(tmp_path_factory: pytest.TempPathFactory) -> Iterator[InProcessKeyless]:
         yield server
     finally:
         server.stop()
-
-
-def arm(kl: InProcessKeyless, method: str, path: str, body: Any = None) -> requests.Response:
-    token = requests.post(
-        f"{kl.authority}/oauth2/v2.0/token",
-        data={
-            "grant_type": "client_credentials",
-            "client_id": kl.e["admin"]["client_id"],
-            "client_secret": kl.e["admin"]["client_secret"],
-            "scope": "https://management.azure.com/.default",
-        },
-        verify=kl.ca,
-        timeout=10,
-    ).json()["access_token"]
-    return requests.request(
-        method,
-        f"{kl.e['management']}{path}",
-        params={"api-version": API},
-        json=body,
-        headers={"Authorization": f"Bearer {token}"},
-        verify=kl.ca,
-        timeout=10,
-    )
 
 
 def test_publish_all_brings_back_a_stopped_gateway(kl: InProcessKeyless) -> None:

@@ -4,12 +4,10 @@ an operation whose representation names the API schema, and the gateway listener
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Any
 
 import pytest
 import requests
-from tests.gateway.management.conftest import API
-from tests.platform.inprocess import InProcessKeyless
+from tests.platform.inprocess import InProcessKeyless, arm
 
 COMPONENTS = {
     "components": {
@@ -38,29 +36,6 @@ def kl(tmp_path_factory: pytest.TempPathFactory) -> Iterator[InProcessKeyless]:
         yield server
     finally:
         server.stop()
-
-
-def arm(kl: InProcessKeyless, method: str, path: str, body: Any = None) -> requests.Response:
-    token = requests.post(
-        f"{kl.authority}/oauth2/v2.0/token",
-        data={
-            "grant_type": "client_credentials",
-            "client_id": kl.e["admin"]["client_id"],
-            "client_secret": kl.e["admin"]["client_secret"],
-            "scope": "https://management.azure.com/.default",
-        },
-        verify=kl.ca,
-        timeout=10,
-    ).json()["access_token"]
-    return requests.request(
-        method,
-        f"{kl.e['management']}{path}",
-        params={"api-version": API},
-        json=body,
-        headers={"Authorization": f"Bearer {token}"},
-        verify=kl.ca,
-        timeout=10,
-    )
 
 
 def test_schemas_put_through_arm_reach_the_policy(kl: InProcessKeyless) -> None:
