@@ -53,7 +53,32 @@ def _scaled(value: Any, scale: int) -> int:
     return round(float(value) * scale)
 
 
-class TimeSpan:
+class _ByTicks:
+    """Equality, order and hash by `Ticks`, as .NET compares two DateTimes or two TimeSpans (Kind is ignored)."""
+
+    __slots__ = ()
+    Ticks: int
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, type(self)) and self.Ticks == other.Ticks
+
+    def __lt__(self, other: _ByTicks) -> bool:
+        return self.Ticks < other.Ticks
+
+    def __le__(self, other: _ByTicks) -> bool:
+        return self.Ticks <= other.Ticks
+
+    def __gt__(self, other: _ByTicks) -> bool:
+        return self.Ticks > other.Ticks
+
+    def __ge__(self, other: _ByTicks) -> bool:
+        return self.Ticks >= other.Ticks
+
+    def __hash__(self) -> int:
+        return hash(self.Ticks)
+
+
+class TimeSpan(_ByTicks):
     __slots__ = ("Ticks",)
     __dotnet_name__ = "System.TimeSpan"
 
@@ -126,24 +151,6 @@ class TimeSpan:
     def __neg__(self) -> TimeSpan:
         return TimeSpan(-self.Ticks)
 
-    def __eq__(self, other: object) -> bool:
-        return isinstance(other, TimeSpan) and self.Ticks == other.Ticks
-
-    def __lt__(self, other: TimeSpan) -> bool:
-        return self.Ticks < other.Ticks
-
-    def __le__(self, other: TimeSpan) -> bool:
-        return self.Ticks <= other.Ticks
-
-    def __gt__(self, other: TimeSpan) -> bool:
-        return self.Ticks > other.Ticks
-
-    def __ge__(self, other: TimeSpan) -> bool:
-        return self.Ticks >= other.Ticks
-
-    def __hash__(self) -> int:
-        return hash(self.Ticks)
-
     def __repr__(self) -> str:
         return f"TimeSpan({self.ToString()})"
 
@@ -193,7 +200,7 @@ class _TimeSpanStatics:
             return False
 
 
-class DateTime:
+class DateTime(_ByTicks):
     __slots__ = ("Kind", "Ticks")
     __dotnet_name__ = "System.DateTime"
 
@@ -330,24 +337,6 @@ class DateTime:
         if isinstance(other, TimeSpan):
             return self.AddTicks(-other.Ticks)
         return NotImplemented
-
-    def __eq__(self, other: object) -> bool:
-        return isinstance(other, DateTime) and self.Ticks == other.Ticks
-
-    def __lt__(self, other: DateTime) -> bool:
-        return self.Ticks < other.Ticks
-
-    def __le__(self, other: DateTime) -> bool:
-        return self.Ticks <= other.Ticks
-
-    def __gt__(self, other: DateTime) -> bool:
-        return self.Ticks > other.Ticks
-
-    def __ge__(self, other: DateTime) -> bool:
-        return self.Ticks >= other.Ticks
-
-    def __hash__(self) -> int:
-        return hash(self.Ticks)
 
     def __repr__(self) -> str:
         return f"DateTime({self.ToString('o')})"
