@@ -8,8 +8,8 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
-import aiohttp
 import pytest
+from tests.gateway.policies._listener import document, listening
 
 app = pytest.importorskip("keyless.gateway.app", reason="the gateway app (core) is not there yet")
 snapshot_module = pytest.importorskip("keyless.gateway.snapshot", reason="the gateway snapshot (core) is not there yet")
@@ -88,32 +88,10 @@ def build(backend: Echo, api_policy: str, operation_policies: dict[str, str] | N
     )
 
 
-def document(inbound: str = "", outbound: str = "", on_error: str = "") -> str:
-    return (
-        f"<policies><inbound><base/>{inbound}</inbound><backend><base/></backend>"
-        f"<outbound><base/>{outbound}</outbound><on-error><base/>{on_error}</on-error></policies>"
-    )
-
-
 @pytest.fixture
 async def gateway(tmp_path: Path) -> AsyncIterator[Any]:
-    services = state_module.GatewayServices(backends=proxy.BackendPool())
-    gateways = app.Gateways(services, ports_file=tmp_path / "ports.json")
-    session = aiohttp.ClientSession()
-
-    async def start(snap: Any) -> Any:
-        port = await gateways.start("svc", snap)
-
-        async def call(method: str, path: str, **kwargs: Any) -> tuple[int, Any, bytes]:
-            headers = {"Ocp-Apim-Subscription-Key": KEY, **kwargs.pop("headers", {})}
-            async with session.request(method, f"http://127.0.0.1:{port}{path}", headers=headers, **kwargs) as r:
-                return r.status, r.headers, await r.read()
-
-        return call
-
-    yield start
-    await session.close()
-    await gateways.close()
+    async with listening(tmp_path, KEY) as start:
+        yield start
 
 
 async def test_request_shaping_reaches_the_backend(backend: Echo, gateway: Any) -> None:

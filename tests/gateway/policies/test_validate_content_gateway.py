@@ -9,12 +9,10 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
-import aiohttp
 import pytest
+from tests.gateway.policies._listener import document, listening
 
-from keyless.gateway import app, proxy
 from keyless.gateway import snapshot as snapshot_module
-from keyless.gateway import state as state_module
 
 GLOBAL = "<policies><inbound/><backend><forward-request/></backend><outbound/><on-error/></policies>"
 KEY = "k-validate"
@@ -158,32 +156,10 @@ def build(backend: Backend, api_policy: str) -> Any:
     )
 
 
-def document(inbound: str = "", outbound: str = "", on_error: str = "") -> str:
-    return (
-        f"<policies><inbound><base/>{inbound}</inbound><backend><base/></backend>"
-        f"<outbound><base/>{outbound}</outbound><on-error><base/>{on_error}</on-error></policies>"
-    )
-
-
 @pytest.fixture
 async def gateway(tmp_path: Path) -> AsyncIterator[Any]:
-    services = state_module.GatewayServices(backends=proxy.BackendPool())
-    gateways = app.Gateways(services, ports_file=tmp_path / "ports.json")
-    session = aiohttp.ClientSession()
-
-    async def start(snap: Any) -> Any:
-        port = await gateways.start("svc", snap)
-
-        async def call(method: str, path: str, **kwargs: Any) -> tuple[int, Any, bytes]:
-            headers = {"Ocp-Apim-Subscription-Key": KEY, **kwargs.pop("headers", {})}
-            async with session.request(method, f"http://127.0.0.1:{port}{path}", headers=headers, **kwargs) as r:
-                return r.status, r.headers, await r.read()
-
-        return call
-
-    yield start
-    await session.close()
-    await gateways.close()
+    async with listening(tmp_path, KEY) as start:
+        yield start
 
 
 # The on-error section shows what APIM records: LastError and the errors variable.
