@@ -8,6 +8,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -118,6 +119,31 @@ class Keyless:
             timeout=10,
             **kwargs,
         )
+
+    @contextmanager
+    def mgmt_client(self, client_type: Any) -> Iterator[Any]:
+        """An azure-mgmt-* client pointed at keyless, as a user would configure it (the local authority, instance
+        discovery off, base_url the management listener, Azure's own scope)."""
+        from azure.identity import ClientSecretCredential
+
+        credential = ClientSecretCredential(
+            self.tenant,
+            self.e["admin"]["client_id"],
+            self.e["admin"]["client_secret"],
+            authority=self.e["login"],
+            disable_instance_discovery=True,
+        )
+        client = client_type(
+            credential,
+            self.e["subscription_id"],
+            base_url=self.e["management"],
+            credential_scopes=["https://management.azure.com/.default"],
+        )
+        try:
+            yield client
+        finally:
+            client.close()
+            credential.close()
 
     @property
     def rg_path(self) -> str:

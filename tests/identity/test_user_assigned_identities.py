@@ -7,7 +7,6 @@ from collections.abc import Iterator
 
 import pytest
 from azure.core.exceptions import ResourceNotFoundError
-from azure.identity import ClientSecretCredential
 from azure.mgmt.msi import ManagedServiceIdentityClient
 from azure.mgmt.msi.models import Identity, IdentityUpdate
 
@@ -19,22 +18,8 @@ API = "2024-11-30"
 
 @pytest.fixture(scope="module")
 def msi(keyless: Keyless) -> Iterator[ManagedServiceIdentityClient]:
-    credential = ClientSecretCredential(
-        keyless.tenant,
-        keyless.e["admin"]["client_id"],
-        keyless.e["admin"]["client_secret"],
-        authority=keyless.e["login"],
-        disable_instance_discovery=True,
-    )
-    client = ManagedServiceIdentityClient(
-        credential,
-        keyless.e["subscription_id"],
-        base_url=keyless.e["management"],
-        credential_scopes=["https://management.azure.com/.default"],
-    )
-    yield client
-    client.close()
-    credential.close()
+    with keyless.mgmt_client(ManagedServiceIdentityClient) as client:
+        yield client
 
 
 def _name() -> str:

@@ -6,7 +6,6 @@ import uuid
 from collections.abc import Iterator
 
 import pytest
-from azure.identity import ClientSecretCredential
 from azure.mgmt.apimanagement import ApiManagementClient
 from azure.mgmt.apimanagement.models import ApiManagementServiceResource, ApiManagementServiceSkuProperties
 from tests.conftest import Keyless
@@ -16,22 +15,8 @@ API = "2022-08-01"
 
 @pytest.fixture(scope="module")
 def apim(keyless: Keyless) -> Iterator[ApiManagementClient]:
-    credential = ClientSecretCredential(
-        keyless.tenant,
-        keyless.e["admin"]["client_id"],
-        keyless.e["admin"]["client_secret"],
-        authority=keyless.e["login"],
-        disable_instance_discovery=True,
-    )
-    client = ApiManagementClient(
-        credential,
-        keyless.e["subscription_id"],
-        base_url=keyless.e["management"],
-        credential_scopes=["https://management.azure.com/.default"],
-    )
-    yield client
-    client.close()
-    credential.close()
+    with keyless.mgmt_client(ApiManagementClient) as client:
+        yield client
 
 
 def new_service(apim: ApiManagementClient, rg: str, name: str | None = None) -> str:
