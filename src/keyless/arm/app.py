@@ -149,7 +149,7 @@ class ManagementApp:
         if method == "PATCH":
             return JSONResponse(await self.router.patch(parsed, api_version, body))
         if method == "DELETE":
-            if not await self.router.delete(parsed, api_version):
+            if not await self.router.delete(parsed, api_version, query):
                 return Response(status_code=204)
             rtype = self.router.registry.get(parsed.type_name)
             if rtype is not None and rtype.delete_async:

@@ -26,6 +26,8 @@ PAGE_SIZE = 100
 
 # The id a running DELETE was asked for, so an `on_delete` can tell a cascade from a direct delete.
 DELETE_REQUEST: ContextVar[str | None] = ContextVar("DELETE_REQUEST", default=None)
+# The query of that DELETE (APIM's `deleteSubscriptions=true` on a product, say), for the types that honour one.
+DELETE_QUERY: ContextVar[dict[str, str]] = ContextVar("DELETE_QUERY", default={})  # noqa: B039 - never mutated
 
 
 @dataclass
@@ -279,7 +281,7 @@ class ArmRouter:
         view, _ = await self.put(path, api_version, json.dumps(merged).encode())
         return view
 
-    async def delete(self, path: ResourcePath, api_version: str) -> bool:
+    async def delete(self, path: ResourcePath, api_version: str, query: dict[str, str] | None = None) -> bool:
         await self.check_scope(path)
         rtype = self._single(path, api_version)
         body = await self.resources.get(path.resource_id())
@@ -287,6 +289,7 @@ class ArmRouter:
             return False
         resource_id = body["id"]
         token = DELETE_REQUEST.set(resource_id)
+        query_token = DELETE_QUERY.set(dict(query or {}))
         try:
             for row in sorted(await self.resources.descendants(resource_id), key=lambda r: -len(r.key)):
                 child_type = self.registry.get(row.type)
@@ -296,6 +299,7 @@ class ArmRouter:
                 await rtype.on_delete(body)
         finally:
             DELETE_REQUEST.reset(token)
+            DELETE_QUERY.reset(query_token)
         await self.resources.delete_tree(resource_id)
         return True
 

@@ -220,3 +220,18 @@ def test_product_api_link_with_the_sdk(keyless: Keyless, apim: ApiManagementClie
     rg = keyless.e["resource_group"]
     apim.product.create_or_update(rg, service, "sdk-linked", ProductContract(display_name="L"))
     assert apim.product_api.create_or_update(rg, service, "sdk-linked", api).path == "catalog"
+
+
+@pytest.mark.parametrize("delete_subscriptions", [True, False])
+def test_product_delete_takes_its_subscriptions_only_when_asked(
+    keyless: Keyless, service: str, delete_subscriptions: bool
+) -> None:
+    svc = service_path(keyless, service)
+    product = f"gone-{delete_subscriptions}".lower()
+    assert keyless.arm("PUT", f"{svc}/products/{product}", API, json={"properties": {"displayName": "G"}}).ok
+    sub = {"properties": {"displayName": "s", "scope": f"/products/{product}", "state": "active"}}
+    assert keyless.arm("PUT", f"{svc}/subscriptions/{product}-sub", API, json=sub).ok
+    query = f"?deleteSubscriptions={str(delete_subscriptions).lower()}"
+    assert keyless.arm("DELETE", f"{svc}/products/{product}{query}", API).status_code == 200
+    left = keyless.arm("GET", f"{svc}/subscriptions/{product}-sub", API).status_code
+    assert left == (404 if delete_subscriptions else 200)

@@ -5,9 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 from keyless.arm.registry import ResourceType
-from keyless.arm.router import PutContext
+from keyless.arm.router import DELETE_QUERY, PutContext
 from keyless.gateway.management._base import child_type, not_found
 from keyless.gateway.management._common import SERVICE, boolean, choice, service_id, string, validation_error
+from keyless.gateway.management.config import SUBSCRIPTIONS
 from keyless.gateway.management.publish import Catalog
 
 TYPE = f"{SERVICE}/products"
@@ -39,7 +40,16 @@ def product_type(catalog: Catalog) -> ResourceType:
         }
         return {"properties": {k: v for k, v in stored.items() if v is not None}}
 
-    return child_type(catalog, TYPE, build)
+    async def related(body: dict[str, Any]) -> list[str]:
+        """`DELETE ...?deleteSubscriptions=true` takes the product's subscriptions with it (APIM's parameter);
+        without it they stay, scoped to a product that no longer exists, and grant nothing."""
+        if DELETE_QUERY.get().get("deleteSubscriptions", "").lower() != "true":
+            return []
+        config = await catalog.config(service_id(body["id"]))
+        scope = body["id"].lower()
+        return [s["id"] for s in config.of(SUBSCRIPTIONS) if str(s["properties"].get("scope", "")).lower() == scope]
+
+    return child_type(catalog, TYPE, build, related=related)
 
 
 def link_type(catalog: Catalog) -> ResourceType:
