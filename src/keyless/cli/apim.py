@@ -6,67 +6,12 @@ import json
 from pathlib import Path
 from typing import Any
 
-import httpx
 import typer
 
+from keyless.cli.arm_client import Arm, CliError, error_text
 from keyless.gateway.management.apiops import Plan, read
 
 app = typer.Typer(no_args_is_help=True, help="API Management services of a running keyless.")
-
-API_VERSION = "2022-08-01"  # the api-version APIOps publishes with
-
-
-class CliError(Exception):
-    pass
-
-
-def _error_text(response: httpx.Response) -> str:
-    try:
-        error = response.json().get("error") or {}
-    except (ValueError, AttributeError):
-        return f"HTTP {response.status_code}"
-    details = "; ".join(f"{d.get('target')}: {d.get('message')}" for d in error.get("details") or [])
-    return f"{error.get('code')}: {details or error.get('message')}"
-
-
-class Arm:
-    """ARM as the local admin, like the other CLI commands: endpoints.json names the URLs and the credential."""
-
-    def __init__(self, data_dir: Path, resource_group: str | None) -> None:
-        path = data_dir / "endpoints.json"
-        try:
-            self.e: dict[str, Any] = json.loads(path.read_text())
-        except OSError as exc:
-            raise CliError(f"cannot read {path}; is `keyless up --data-dir {data_dir}` running?") from exc
-        self.group = resource_group or self.e["resource_group"]
-        self.client = httpx.Client(verify=str(self.e["ca_cert"]), timeout=60)
-        admin = self.e["admin"]
-        token = self.client.post(
-            f"{self.e['login']}/{self.e['tenant_id']}/oauth2/v2.0/token",
-            data={
-                "grant_type": "client_credentials",
-                "client_id": admin["client_id"],
-                "client_secret": admin["client_secret"],
-                "scope": "https://management.azure.com/.default",
-            },
-        )
-        if token.status_code != 200:
-            raise CliError(f"the admin credential was refused: {token.text[:200]}")
-        self.client.headers["Authorization"] = f"Bearer {token.json()['access_token']}"
-
-    def service_path(self, name: str) -> str:
-        return (
-            f"/subscriptions/{self.e['subscription_id']}/resourceGroups/{self.group}"
-            f"/providers/Microsoft.ApiManagement/service/{name}"
-        )
-
-    def call(self, method: str, path: str, body: Any = None) -> httpx.Response:
-        return self.client.request(
-            method, f"{self.e['management']}{path}", params={"api-version": API_VERSION}, json=body
-        )
-
-    def close(self) -> None:
-        self.client.close()
 
 
 def _ensure_service(arm: Arm, name: str, location: str | None) -> dict[str, Any]:
@@ -80,7 +25,7 @@ def _ensure_service(arm: Arm, name: str, location: str | None) -> dict[str, Any]
     }
     made = arm.call("PUT", arm.service_path(name), body)
     if made.status_code not in (200, 201):
-        raise CliError(f"cannot create service {name}: {_error_text(made)}")
+        raise CliError(f"cannot create service {name}: {error_text(made)}")
     return dict(made.json())
 
 
@@ -95,7 +40,7 @@ def run_import(arm: Arm, plan: Plan, service: str, location: str | None) -> dict
         if response.status_code in (200, 201):
             imported[put.kind] = imported.get(put.kind, 0) + 1
         else:
-            failed.append({"kind": put.kind, "path": put.path, "error": _error_text(response)})
+            failed.append({"kind": put.kind, "path": put.path, "error": error_text(response)})
     subscriptions = []
     for put in plan.puts:
         if put.kind == "subscription" and not any(f["path"] == put.path for f in failed):
