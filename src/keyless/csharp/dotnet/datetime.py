@@ -640,3 +640,250 @@ define_type(DotNetType("TimeSpan", "System.TimeSpan", (TimeSpan,), _TimeSpanStat
 define_type(DotNetType("DateTime", "System.DateTime", (DateTime,), _DateTimeStatics(), DateTime, _to_datetime))
 define_type(DotNetType("DateTimeOffset", "System.DateTimeOffset", (DateTimeOffset,), _DateTimeOffsetStatics(),
                        DateTimeOffset, _to_offset))  # fmt: skip
+
+
+# --- Culture-aware parsing (Logic Apps' parseDateTime and timestamp arguments); the C# engine's
+# DateTime.Parse/ParseExact above keep their invariant behaviour.
+
+
+def _two_digit_year(y: int) -> int:
+    """A one- or two-digit year, as .NET's calendar reads it (TwoDigitYearMax 2049)."""
+    return y + (2000 if y <= 49 else 1900)
+
+
+def _name_index(text: str, pos: int, names: tuple[str, ...]) -> tuple[int, int] | None:
+    """The longest of `names` found at `pos` (case-insensitive): (index, length)."""
+    best: tuple[int, int] | None = None
+    low = text.lower()
+    for i, name in enumerate(names):
+        if name and low.startswith(name.lower(), pos) and (best is None or len(name) > best[1]):
+            best = (i, len(name))
+    return best
+
+
+def parse_exact_culture(s: str, fmt: str, culture: Any) -> tuple[int, int | None]:
+    """`DateTime.ParseExact(s, fmt, culture)`: returns (clock ticks, offset minutes or None when none was given).
+
+    `fmt` is a one-letter standard format (expanded through the culture) or a custom pattern; `'...'`, `"..."`
+    and `\\x` are literals, `/` and `:` the culture's separators. Raises FormatException when `s` does not match.
+    """
+    bad = format_error(f"String '{s}' was not recognized as a valid DateTime.")
+    if len(fmt) == 1:
+        pattern = culture.standard(fmt)
+        if pattern is None:
+            raise format_error("Input string was not in a correct format.")
+        fmt = pattern
+    fields: dict[str, int] = {}
+    offset: int | None = None
+    pm: bool | None = None
+    i = pos = 0
+
+    def number(min_digits: int, max_digits: int) -> int:
+        nonlocal pos
+        j = pos
+        while j < len(s) and j - pos < max_digits and s[j].isdigit():
+            j += 1
+        if j - pos < min_digits:
+            raise bad
+        value, pos = int(s[pos:j]), j
+        return value
+
+    def literal(text: str) -> None:
+        nonlocal pos
+        if not s.startswith(text, pos):
+            raise bad
+        pos += len(text)
+
+    while i < len(fmt):
+        c = fmt[i]
+        if c in "'\"":
+            j = fmt.find(c, i + 1)
+            if j < 0:
+                raise format_error("Input string was not in a correct format.")
+            literal(fmt[i + 1 : j])
+            i = j + 1
+            continue
+        if c == "\\":
+            literal(fmt[i + 1 : i + 2])
+            i += 2
+            continue
+        if c == "%":
+            i += 1
+            continue
+        n = 1
+        while i + n < len(fmt) and fmt[i + n] == c:
+            n += 1
+        if c == "y":
+            fields["year"] = number(min(n, 4), max(n, 4)) if n >= 3 else _two_digit_year(number(n, 2))
+        elif c == "M":
+            if n <= 2:
+                fields["month"] = number(n, 2)
+            else:
+                found = _name_index(s, pos, culture.months if n >= 4 else culture.months_abbr)
+                if found is None:
+                    raise bad
+                fields["month"], pos = found[0] + 1, pos + found[1]
+        elif c == "d":
+            if n <= 2:
+                fields["day"] = number(n, 2)
+            else:
+                found = _name_index(s, pos, culture.days if n >= 4 else culture.days_abbr)
+                if found is None:
+                    raise bad
+                pos += found[1]
+        elif c in "Hh":
+            fields["hour"] = number(min(n, 2), 2)
+            if c == "h":
+                fields["hour12"] = 1
+        elif c == "m":
+            fields["minute"] = number(min(n, 2), 2)
+        elif c == "s":
+            fields["second"] = number(min(n, 2), 2)
+        elif c in "fF":
+            start = pos
+            while pos < len(s) and pos - start < n and s[pos].isdigit():
+                pos += 1
+            if c == "f" and pos - start != n:
+                raise bad
+            fields["fraction"] = int(s[start:pos].ljust(7, "0")[:7]) if pos > start else 0
+        elif c == "t":
+            found = _name_index(s, pos, (culture.am, culture.pm) if n > 1 else (culture.am[:1], culture.pm[:1]))
+            if found is None:
+                raise bad
+            pm, pos = found[0] == 1, pos + found[1]
+        elif c in "zK":
+            m = re.compile(r"Z|[+-]\d{1,2}(?::?\d{2})?").match(s, pos)
+            if m is None:
+                if c == "K":
+                    i += n
+                    continue
+                raise bad
+            text = m.group()
+            pos = m.end()
+            if text == "Z":
+                offset = 0
+            else:
+                sign = -1 if text[0] == "-" else 1
+                hh, _, mm = text[1:].partition(":")
+                if not mm and len(hh) > 2:
+                    hh, mm = hh[:-2], hh[-2:]
+                offset = sign * (int(hh) * 60 + int(mm or 0))
+        elif c == ":":
+            literal(culture.time_sep)
+        elif c == "/":
+            literal(culture.date_sep)
+        elif c.isspace():
+            if pos >= len(s) or not s[pos].isspace():
+                raise bad
+            while pos < len(s) and s[pos].isspace():
+                pos += 1
+        else:
+            literal(c * n)
+        i += n
+    if pos != len(s):
+        raise bad
+    hour = fields.get("hour", 0)
+    if pm is not None or "hour12" in fields:
+        if hour > 12:
+            raise bad
+        hour = hour % 12 + (12 if pm else 0)
+    try:
+        ticks = _ticks_of(fields.get("year", 1), fields.get("month", 1), fields.get("day", 1), hour,
+                          fields.get("minute", 0), fields.get("second", 0))  # fmt: skip
+    except DotNetException:
+        raise bad from None
+    return ticks + fields.get("fraction", 0), offset
+
+
+_TOKEN = re.compile(r"\s*(?:(\d+)|([^\W\d_]+\.?)|([+-]\d{1,2}:?\d{2}\b)|(\S))", re.UNICODE)
+
+
+def parse_culture(s: str, culture: Any) -> tuple[int, int | None]:
+    """`DateTime.Parse(s, culture)`, leniently: ISO 8601 first, then day, month and year in the order of the
+    culture's short date pattern, month and day names, a `h:mm[:ss[.fffffff]]` time, AM/PM and a zone
+    (`Z`, `GMT`, `UTC`, `+hh:mm`). Returns (clock ticks, offset minutes or None)."""
+    bad = format_error(f"String '{s}' was not recognized as a valid DateTime.")
+    if s is None:
+        raise bad
+    m = _ISO.match(s)
+    if m:
+        return parse_datetime(s)
+    words = {w.lower() for p in (culture.long_date, culture.month_day, culture.year_month)
+             for w in re.findall(r"'([^']*)'", p) if w.strip()}  # fmt: skip
+    numbers: list[str] = []
+    time: list[str] = []
+    month: int | None = None
+    pm: bool | None = None
+    offset: int | None = None
+    pos = 0
+    s_stripped = s.rstrip()
+    while pos < len(s_stripped):
+        t = _TOKEN.match(s_stripped, pos)
+        if t is None:
+            raise bad
+        pos = t.end()
+        digits, word, zone, other = t.groups()
+        if digits is not None:
+            if time and len(time) < 3 and s_stripped[t.start(1) - 1 : t.start(1)] == culture.time_sep:
+                time.append(digits)
+            elif pos < len(s_stripped) and s_stripped[pos] == culture.time_sep and not time:
+                time.append(digits)
+            elif time and s_stripped[t.start(1) - 1 : t.start(1)] in ".," and len(time) == 3:
+                time.append(digits)  # fractional seconds
+            else:
+                numbers.append(digits)
+        elif word is not None:
+            key = word.lower()
+            bare = key.rstrip(".")
+            month_hit = [i for i, n in enumerate(culture.months + culture.months_abbr)
+                         if n and n.lower().rstrip(".") == bare]  # fmt: skip
+            if month_hit and month is None:
+                month = month_hit[0] % 12 + 1
+            elif any(n and n.lower().rstrip(".") == bare for n in culture.days + culture.days_abbr):
+                pass  # a day name is checked by nothing, as .NET only requires it to be one
+            elif bare in (culture.am.lower().rstrip("."), "am") and culture.am:
+                pm = False
+            elif bare in (culture.pm.lower().rstrip("."), "pm") and culture.pm:
+                pm = True
+            elif key in ("z", "gmt", "utc"):
+                offset = 0
+            elif key in words or bare in words:
+                pass
+            else:
+                raise bad
+        elif zone is not None and time:
+            offset = _tz_minutes(zone if ":" in zone or len(zone) != 5 else zone[:3] + ":" + zone[3:])
+        elif other is not None and other in (culture.date_sep, "/", "-", ".", ",", culture.time_sep, "T"):
+            pass
+        else:
+            raise bad
+    if month is not None:
+        if len(numbers) != 2:
+            raise bad
+        first, second = numbers
+        day, year = (int(second), first) if len(first) >= 3 else (int(first), second)
+        parts = (int(year) if len(year) >= 3 else _two_digit_year(int(year)), month, day)
+    elif len(numbers) == 3:
+        order = [c for c in culture.short_date if c in "yMd"]
+        order = [c for k, c in enumerate(order) if k == 0 or order[k - 1] != c]
+        if len(numbers[0]) >= 3:
+            order = ["y", "M", "d"]
+        values = dict(zip(order, numbers, strict=True))
+        y = values["y"]
+        parts = (int(y) if len(y) >= 3 else _two_digit_year(int(y)), int(values["M"]), int(values["d"]))
+    else:
+        raise bad
+    hour = minute = second = fraction = 0
+    if time:
+        hour, minute = int(time[0]), int(time[1]) if len(time) > 1 else 0
+        second = int(time[2]) if len(time) > 2 else 0
+        fraction = int(time[3][:7].ljust(7, "0")) if len(time) > 3 else 0
+    if pm is not None:
+        if hour > 12:
+            raise bad
+        hour = hour % 12 + (12 if pm else 0)
+    try:
+        ticks = _ticks_of(*parts, hour, minute, second)
+    except DotNetException:
+        raise bad from None
+    return ticks + fraction, offset

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import math
 from decimal import ROUND_HALF_UP, Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from keyless.csharp.errors import DotNetException, format_error
+
+if TYPE_CHECKING:
+    from keyless.csharp.dotnet.culture import CultureData
 
 
 class Char(str):
@@ -78,32 +81,41 @@ def _round(value: Any, places: int) -> Decimal:
     return d.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
 
 
-def _group(int_part: str) -> str:
+def _group(int_part: str, sep: str = ",") -> str:
     out = []
     while len(int_part) > 3:
         out.append(int_part[-3:])
         int_part = int_part[:-3]
     out.append(int_part)
-    return ",".join(reversed(out))
+    return sep.join(reversed(out))
 
 
-def _fixed(value: Any, places: int, grouped: bool) -> str:
+def _fixed(value: Any, places: int, grouped: bool, culture: CultureData | None = None) -> str:
     r = _round(value, places)
     neg = r < 0 or (r == 0 and _negative(value) and False)
     s = format(abs(r), "f")
     int_part, _, frac = s.partition(".")
     if grouped:
-        int_part = _group(int_part)
-    body = int_part + ("." + frac if places else "")
+        int_part = _group(int_part, culture.group_sep if culture is not None else ",")
+    body = int_part + ((culture.decimal_sep if culture is not None else ".") + frac if places else "")
     return ("-" if neg and r != 0 else "") + body
+
+
+def _pattern(pattern: str, digits: str, symbol: str) -> str:
+    """Fills a culture's currency or percent pattern (`n` the digits, `$` the symbol, `%` itself)."""
+    return "".join(digits if c == "n" else symbol if c in "$%" else c for c in pattern)
 
 
 def _negative(value: Any) -> bool:
     return value < 0
 
 
-def format_number(value: Any, fmt: str) -> str:
-    """`ToString(fmt)` for int, double and decimal with standard (`N2`, `F0`, `D5`, `X`, `P1`, `E3`) or custom formats."""  # noqa: E501
+def format_number(value: Any, fmt: str, culture: CultureData | None = None) -> str:
+    """`ToString(fmt)` for int, double and decimal, standard (`N2`, `F0`, `D5`, `X`, `P1`, `E3`) or custom formats.
+
+    `culture` (None: invariant) supplies the separators and the currency and percent patterns."""
+    if culture is not None and culture.name:
+        return _localized(value, fmt, culture)
     if not fmt:
         return to_string(value)
     if isinstance(value, float) and (math.isnan(value) or math.isinf(value)):
@@ -148,7 +160,35 @@ def format_number(value: Any, fmt: str) -> str:
     return _custom(value, fmt)
 
 
-def _custom(value: Any, fmt: str) -> str:
+def _localized(value: Any, fmt: str, culture: CultureData) -> str:
+    """`ToString(fmt, culture)`: the invariant digits with the culture's separators and patterns."""
+    if not fmt or (isinstance(value, float) and (math.isnan(value) or math.isinf(value))):
+        return _swap_separators(to_string(value), culture)
+    spec, rest = fmt[0].upper(), fmt[1:]
+    if not (spec.isalpha() and (rest == "" or rest.isdigit())):
+        return _custom(value, fmt, culture)
+    precision = 2 if rest == "" else int(rest)
+    if spec == "C":
+        digits = _fixed(abs(value), precision, True, culture)
+        negative = value < 0 and _round(value, precision) != 0
+        return _pattern(culture.currency_negative if negative else culture.currency_positive, digits,
+                        culture.currency_symbol)  # fmt: skip
+    if spec == "P":
+        scaled = value * 100 if isinstance(value, Decimal) else Decimal(str(value)) * 100
+        digits = _fixed(abs(scaled), precision, True, culture)
+        negative = scaled < 0 and _round(scaled, precision) != 0
+        return _pattern(culture.percent_negative if negative else culture.percent_positive, digits, "%")
+    if spec in ("F", "N"):
+        return _fixed(value, precision, spec == "N", culture)
+    # D, X, E, G, R: the invariant text has no group separator, only a decimal point to localize
+    return _swap_separators(format_number(value, fmt), culture)
+
+
+def _swap_separators(text: str, culture: CultureData) -> str:
+    return text.replace(".", culture.decimal_sep)
+
+
+def _custom(value: Any, fmt: str, culture: CultureData | None = None) -> str:
     """Custom numeric formats made of `0`, `#`, `.`, `,` and literal text (e.g. `0.00`, `#,##0`, `0000`)."""
     sections = fmt.split(";")
     section = sections[1] if len(sections) > 1 and value < 0 else sections[0]
@@ -173,8 +213,8 @@ def _custom(value: Any, fmt: str) -> str:
     fp = fp.rstrip("0").ljust(min_frac, "0") if max_frac else ""
     ip = ip.lstrip("0").rjust(min_int, "0")
     if grouped and ip:
-        ip = _group(ip)
-    body = ip + ("." + fp if fp else "")
+        ip = _group(ip, culture.group_sep if culture is not None else ",")
+    body = ip + ((culture.decimal_sep if culture is not None else ".") + fp if fp else "")
     neg = r < 0 and len(sections) == 1
     return ("-" if neg else "") + prefix + (body or "0" if not core else body) + suffix
 

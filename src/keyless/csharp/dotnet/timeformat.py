@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from keyless.csharp.errors import format_error
+
+if TYPE_CHECKING:
+    from keyless.csharp.dotnet.culture import CultureData
 
 DAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
@@ -27,12 +30,26 @@ def _run(fmt: str, i: int) -> int:
     return j - i
 
 
-def format_datetime(ticks: int, fmt: str, offset_minutes: int | None, kind: int) -> str:
-    """Formats a clock time (ticks since 0001-01-01) with `offset_minutes` for z/K (None: kind decides K)."""
+def format_datetime(
+    ticks: int, fmt: str, offset_minutes: int | None, kind: int, culture: CultureData | None = None
+) -> str:
+    """Formats a clock time (ticks since 0001-01-01) with `offset_minutes` for z/K (None: kind decides K).
+
+    `culture` (None: invariant) supplies the standard patterns, day and month names, AM/PM and the `/` and `:`
+    separators, as `DateTime.ToString(fmt, CultureInfo)` does."""
+    if fmt in ("o", "O", "r", "R", "s", "u"):
+        culture = None  # the round-trip, RFC 1123 and sortable formats are culture-invariant
     if len(fmt) == 1:
-        if fmt not in STANDARD:
+        pattern = culture.standard(fmt) if culture is not None else STANDARD.get(fmt)
+        if pattern is None:
             raise format_error()
-        fmt = STANDARD[fmt]
+        fmt = pattern
+    days_names = (culture.days[1:] + culture.days[:1]) if culture is not None else DAYS  # Monday first, as DAYS
+    days_abbr = (culture.days_abbr[1:] + culture.days_abbr[:1]) if culture is not None else tuple(x[:3] for x in DAYS)
+    month_names = culture.months if culture is not None else MONTHS
+    month_abbr = culture.months_abbr if culture is not None else tuple(x[:3] for x in MONTHS)
+    am, pm = (culture.am, culture.pm) if culture is not None else ("AM", "PM")
+    date_sep, time_sep = (culture.date_sep, culture.time_sep) if culture is not None else ("/", ":")
     days, rem = divmod(ticks, 864_000_000_000)
     d = date.fromordinal(days + 1)
     hour, rem = divmod(rem, 36_000_000_000)
@@ -61,11 +78,11 @@ def format_datetime(ticks: int, fmt: str, offset_minutes: int | None, kind: int)
             out.append(str(d.year % 100).zfill(n) if n <= 2 else str(d.year).zfill(n))
         elif c == "M":
             out.append(
-                str(d.month).zfill(n) if n <= 2 else (MONTHS[d.month - 1][:3] if n == 3 else MONTHS[d.month - 1])
+                str(d.month).zfill(n) if n <= 2 else (month_abbr[d.month - 1] if n == 3 else month_names[d.month - 1])
             )
         elif c == "d":
-            wd = DAYS[d.weekday()]
-            out.append(str(d.day).zfill(n) if n <= 2 else (wd[:3] if n == 3 else wd))
+            wd = d.weekday()
+            out.append(str(d.day).zfill(n) if n <= 2 else (days_abbr[wd] if n == 3 else days_names[wd]))
         elif c == "H":
             out.append(str(hour).zfill(min(n, 2)))
         elif c == "h":
@@ -80,7 +97,7 @@ def format_datetime(ticks: int, fmt: str, offset_minutes: int | None, kind: int)
             if c == "F" and not digits.rstrip("0") and out and i > 0 and fmt[i - 1] == ".":
                 out[-2] = out[-2][:-1] if out[-2].endswith(".") else out[-2]
         elif c == "t":
-            ampm = "AM" if hour < 12 else "PM"
+            ampm = am if hour < 12 else pm
             out.append(ampm[:1] if n == 1 else ampm)
         elif c == "K":
             if offset_minutes is not None:
@@ -91,8 +108,10 @@ def format_datetime(ticks: int, fmt: str, offset_minutes: int | None, kind: int)
                 out.append("+00:00")
         elif c == "z":
             out.append(_offset(offset_minutes or 0, n))
-        elif c == ":" or c == "/":
-            out.append(c)
+        elif c == ":":
+            out.append(time_sep)
+        elif c == "/":
+            out.append(date_sep)
         elif c == "g":
             out.append("A.D.")
         else:
