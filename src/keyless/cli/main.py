@@ -12,12 +12,14 @@ import typer
 from keyless.cli.apim import app as apim_app
 from keyless.cli.identity import app as identity_app
 from keyless.cli.keys import app as keys_app
+from keyless.cli.workflow import app as workflow_app
 from keyless.platform.settings import Settings
 
 app = typer.Typer(no_args_is_help=True, add_completion=False, help="Azure's passwordless chain on one machine.")
 app.add_typer(keys_app, name="keys")
 app.add_typer(identity_app, name="identity")
 app.add_typer(apim_app, name="apim")
+app.add_typer(workflow_app, name="workflow")
 
 
 def event_loop_factory() -> Callable[[], asyncio.AbstractEventLoop] | None:
