@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from sqlalchemy import JSON, Float, Index, LargeBinary, MetaData, String, Text
+from typing import Any
+
+from sqlalchemy import JSON, Boolean, Float, Index, Integer, LargeBinary, MetaData, String, Text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 
@@ -102,3 +104,80 @@ class ArmResource(Base):
     body: Mapped[dict] = mapped_column(JSON)
     created: Mapped[float] = mapped_column(Float)
     updated: Mapped[float] = mapped_column(Float)
+
+
+class WorkflowVersionRow(Base):
+    """A Logic Apps workflow's definition as of one change; runs read the version they started on."""
+
+    __tablename__ = "workflow_versions"
+    workflow_key: Mapped[str] = mapped_column(String(1024), primary_key=True)  # lower-cased ARM id
+    version: Mapped[str] = mapped_column(String(32), primary_key=True)
+    definition: Mapped[dict] = mapped_column(JSON)
+    parameters: Mapped[dict] = mapped_column(JSON)
+    created: Mapped[float] = mapped_column(Float)
+
+
+class WorkflowRunRow(Base):
+    """One workflow run; its trigger record is the trigger history (same name as the run).
+    Run names sort newest first, so listing is the primary key in ascending order."""
+
+    __tablename__ = "workflow_runs"
+    workflow_key: Mapped[str] = mapped_column(String(1024), primary_key=True)
+    run_name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    workflow_id: Mapped[str] = mapped_column(String(1024))  # the ARM id as first written (for recovery)
+    version: Mapped[str] = mapped_column(String(32))
+    trigger_name: Mapped[str] = mapped_column(String(256))
+    status: Mapped[str] = mapped_column(String(32))
+    code: Mapped[str] = mapped_column(String(64))
+    start_time: Mapped[str] = mapped_column(String(40))
+    end_time: Mapped[str | None] = mapped_column(String(40), nullable=True)
+    client_tracking_id: Mapped[str] = mapped_column(Text)
+    error: Mapped[dict | None] = mapped_column(JSON, nullable=True)
+    outputs: Mapped[dict | None] = mapped_column(JSON, nullable=True)
+    trigger: Mapped[dict] = mapped_column(JSON)
+    response_sent: Mapped[bool] = mapped_column(Boolean, default=False)
+    variables: Mapped[dict] = mapped_column(JSON)
+    created: Mapped[float] = mapped_column(Float)
+    __table_args__ = (
+        Index("ix_workflow_runs_status", "status"),
+        Index("ix_workflow_runs_workflow_status", "workflow_key", "status", "run_name"),
+    )
+
+
+class WorkflowRunActionRow(Base):
+    """One action execution of a run, keyed by `ActionRecord.key` (name plus repetition indexes)."""
+
+    __tablename__ = "workflow_run_actions"
+    workflow_key: Mapped[str] = mapped_column(String(1024), primary_key=True)
+    run_name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    record_key: Mapped[str] = mapped_column(String(512), primary_key=True)
+    name: Mapped[str] = mapped_column(String(256))
+    repetition: Mapped[dict] = mapped_column(JSON)
+    status: Mapped[str] = mapped_column(String(32))
+    code: Mapped[str] = mapped_column(String(64))
+    start_time: Mapped[str | None] = mapped_column(String(40), nullable=True)
+    end_time: Mapped[str | None] = mapped_column(String(40), nullable=True)
+    inputs: Mapped[Any] = mapped_column(JSON, nullable=True)
+    outputs: Mapped[Any] = mapped_column(JSON, nullable=True)
+    has_inputs: Mapped[bool] = mapped_column(Boolean, default=False)
+    has_outputs: Mapped[bool] = mapped_column(Boolean, default=False)
+    error: Mapped[dict | None] = mapped_column(JSON, nullable=True)
+    tracking_id: Mapped[str] = mapped_column(String(64))
+    client_tracking_id: Mapped[str] = mapped_column(Text)
+    retry_history: Mapped[list | None] = mapped_column(JSON, nullable=True)
+    iteration_count: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    tracked_properties: Mapped[dict | None] = mapped_column(JSON, nullable=True)
+    __table_args__ = (Index("ix_workflow_run_actions_by_name", "workflow_key", "run_name", "name"),)
+
+
+class WorkflowKeyRow(Base):
+    """A workflow's SAS access keys (callback URLs and content links); kept so signed URLs survive restarts."""
+
+    __tablename__ = "workflow_keys"
+    workflow_key: Mapped[str] = mapped_column(String(1024), primary_key=True)
+    workflow_id: Mapped[str] = mapped_column(String(1024))
+    # The 32-hex id in the workflow's access endpoint and callback URLs (`/workflows/<endpoint_id>/triggers/...`).
+    endpoint_id: Mapped[str] = mapped_column(String(32), unique=True)
+    primary: Mapped[bytes] = mapped_column(LargeBinary(32))
+    secondary: Mapped[bytes] = mapped_column(LargeBinary(32))
+    created: Mapped[float] = mapped_column(Float)
