@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import json
+import re
+import time
 from pathlib import Path
 from typing import Any
 
 import typer
 
-from keyless.cli.arm_client import Arm, CliError, error_text
+from keyless.cli.arm_client import APIM_API_VERSION, Arm, CliError, error_text
+from keyless.cli.cloud import CliError as CloudError
+from keyless.cli.cloud import Cloud, CloudName, DataDir, Group, Location, Output, Subscription, emit, fail, open_cloud
 from keyless.gateway.management.apiops import Plan, read
 
 app = typer.Typer(no_args_is_help=True, help="API Management services of a running keyless.")
@@ -112,3 +116,239 @@ def import_(
     typer.echo(json.dumps(summary, indent=2) if output == "json" else _table(summary))
     if summary["failed"]:
         raise typer.Exit(1)
+
+
+# ---- the seed scenario's verbs: thin ARM calls that work on keyless and, with --cloud azure, on Azure ----
+
+api_app = typer.Typer(no_args_is_help=True, help="APIs of an API Management service.")
+policy_app = typer.Typer(no_args_is_help=True, help="Policies at service, API or operation scope.")
+subscription_app = typer.Typer(no_args_is_help=True, help="Subscriptions and their keys.")
+service_app = typer.Typer(no_args_is_help=True, help="API Management services.")
+app.add_typer(api_app, name="api")
+app.add_typer(policy_app, name="policy")
+app.add_typer(subscription_app, name="subscription")
+app.add_typer(service_app, name="service")
+
+SERVICE = typer.Option(..., "--service", "-s", help="The API Management service's name.")
+
+
+def _service_path(c: Cloud, service: str) -> str:
+    return f"{c.group_path}/providers/Microsoft.ApiManagement/service/{service}"
+
+
+def _wait_provisioned(c: Cloud, path: str, body: dict[str, Any]) -> dict[str, Any]:
+    """Azure provisions a service for many minutes; say so and poll, as `az` does."""
+    state = (body.get("properties") or {}).get("provisioningState", "Succeeded")
+    started = time.monotonic()
+    while state not in ("Succeeded", "Failed", "Canceled"):
+        if time.monotonic() - started > 1:
+            typer.echo(f"  waiting for {path.rsplit('/', 1)[1]}: provisioningState {state} ...", err=True)
+        time.sleep(10 if c.name == "azure" else 0.2)
+        body = c.arm("GET", path, api_version=APIM_API_VERSION)
+        state = (body.get("properties") or {}).get("provisioningState", "Succeeded")
+    if state != "Succeeded":
+        raise CloudError(f"{path} ended in provisioningState {state}")
+    return body
+
+
+@service_app.command("create")
+def service_create(
+    name: str = typer.Option(..., "--name", "-n"),
+    publisher_email: str = typer.Option("admin@contoso.com", "--publisher-email"),
+    publisher_name: str = typer.Option("keyless", "--publisher-name"),
+    sku: str = typer.Option("Developer", "--sku"),
+    system_identity: bool = typer.Option(False, "--system-identity", help="Give it a system-assigned identity."),
+    cloud: str = CloudName,
+    data_dir: Path = DataDir,
+    resource_group: str = Group,
+    subscription: str = Subscription,
+    location: str = Location,
+    output: str = Output,
+) -> None:
+    """Create an API Management service; on keyless its gateway listens at once (see gatewayUrl).
+
+    Example: keyless apim service create --name contoso
+    """
+    try:
+        c = open_cloud(cloud, data_dir, resource_group, subscription, location)
+        path = _service_path(c, name)
+        body: dict[str, Any] = {
+            "location": c.location,
+            "sku": {"name": sku, "capacity": 1},
+            "properties": {"publisherEmail": publisher_email, "publisherName": publisher_name},
+        }
+        if system_identity:
+            body["identity"] = {"type": "SystemAssigned"}
+        made = _wait_provisioned(c, path, c.arm("PUT", path, body, api_version=APIM_API_VERSION, ok=(200, 201, 202)))
+        emit(
+            made,
+            output,
+            [("name", "name"), ("gatewayUrl", "properties.gatewayUrl"), ("state", "properties.provisioningState")],
+        )
+    except CloudError as exc:
+        raise fail(exc) from exc
+
+
+@api_app.command("create")
+def api_create(
+    service: str = SERVICE,
+    name: str = typer.Option(..., "--name", "-n", help="The API's id."),
+    path: str = typer.Option(..., "--path", help="The API's URL suffix on the gateway."),
+    backend: str = typer.Option(..., "--backend", help="The backend's base URL (serviceUrl)."),
+    operation: list[str] = typer.Option(
+        [], "--operation", help="'METHOD /template' (repeatable); default: GET /* and POST /*."
+    ),
+    subscription_required: bool = typer.Option(True, "--subscription-required/--no-subscription-required"),
+    cloud: str = CloudName,
+    data_dir: Path = DataDir,
+    resource_group: str = Group,
+    subscription: str = Subscription,
+    output: str = Output,
+) -> None:
+    """Create an API and its operations in a service.
+
+    Example: keyless apim api create -s contoso -n orders --path orders --backend http://127.0.0.1:9000
+             --operation "POST /orders"
+    """
+    try:
+        c = open_cloud(cloud, data_dir, resource_group, subscription)
+        api_path = f"{_service_path(c, service)}/apis/{name}"
+        made = c.arm(
+            "PUT",
+            api_path,
+            {
+                "properties": {
+                    "displayName": name,
+                    "path": path,
+                    "serviceUrl": backend,
+                    "protocols": ["https"],
+                    "subscriptionRequired": subscription_required,
+                }
+            },
+            api_version=APIM_API_VERSION,
+        )
+        for spec in operation or ["GET /*", "POST /*"]:
+            method, _, template = spec.strip().partition(" ")
+            if not template.startswith("/"):
+                raise CloudError(f"--operation is 'METHOD /template', not {spec!r}")
+            op_id = re.sub(r"[^A-Za-z0-9]+", "-", f"{method.lower()}{template}").strip("-") or method.lower()
+            c.arm(
+                "PUT",
+                f"{api_path}/operations/{op_id}",
+                {"properties": {"displayName": spec, "method": method.upper(), "urlTemplate": template}},
+                api_version=APIM_API_VERSION,
+            )
+        emit(made, output, [("name", "name"), ("path", "properties.path"), ("serviceUrl", "properties.serviceUrl")])
+    except CloudError as exc:
+        raise fail(exc) from exc
+
+
+@policy_app.command("set")
+def policy_set(
+    service: str = SERVICE,
+    api: str = typer.Option(None, "--api", help="Default: the service-wide (global) policy."),
+    operation: str = typer.Option(None, "--operation", help="An operation id of --api."),
+    file: Path = typer.Option(None, "--file", "-f", help="The policy document (XML)."),
+    xml: str = typer.Option(None, "--xml", help="The policy document inline."),
+    cloud: str = CloudName,
+    data_dir: Path = DataDir,
+    resource_group: str = Group,
+    subscription: str = Subscription,
+    output: str = Output,
+) -> None:
+    """Set a policy document; a bad one is refused with the element, line and column.
+
+    Example: keyless apim policy set -s contoso --api orders --file validate-jwt.xml
+    """
+    try:
+        if (file is None) == (xml is None):
+            raise CloudError("give the policy with exactly one of --file or --xml")
+        document = file.read_text() if file is not None else xml
+        c = open_cloud(cloud, data_dir, resource_group, subscription)
+        scope = _service_path(c, service)
+        if api:
+            scope += f"/apis/{api}"
+            if operation:
+                scope += f"/operations/{operation}"
+        elif operation:
+            raise CloudError("--operation needs --api")
+        made = c.arm(
+            "PUT",
+            f"{scope}/policies/policy",
+            {"properties": {"format": "rawxml", "value": document}},
+            api_version=APIM_API_VERSION,
+        )
+        emit(made, output, [("id", "id"), ("format", "properties.format")])
+    except (CloudError, OSError) as exc:
+        raise fail(exc) from exc
+
+
+def _keys(c: Cloud, path: str) -> dict[str, Any]:
+    return dict(c.arm("POST", f"{path}/listSecrets", api_version=APIM_API_VERSION, ok=(200,)))
+
+
+@subscription_app.command("create")
+def subscription_create(
+    service: str = SERVICE,
+    name: str = typer.Option(..., "--name", "-n", help="The subscription's id."),
+    scope: str = typer.Option(..., "--scope", help="/apis/{api}, /products/{product} or / (all APIs)."),
+    display_name: str = typer.Option(None, "--display-name"),
+    cloud: str = CloudName,
+    data_dir: Path = DataDir,
+    resource_group: str = Group,
+    subscription: str = Subscription,
+    output: str = Output,
+) -> None:
+    """Create an active subscription and print its keys (the Ocp-Apim-Subscription-Key values).
+
+    Example: keyless apim subscription create -s contoso -n orders-client --scope /apis/orders
+    """
+    try:
+        c = open_cloud(cloud, data_dir, resource_group, subscription)
+        base = _service_path(c, service)
+        path = f"{base}/subscriptions/{name}"
+        c.arm(
+            "PUT",
+            path,
+            {
+                "properties": {
+                    "scope": base + ("" if scope == "/" else scope),
+                    "displayName": display_name or name,
+                    "state": "active",
+                }
+            },
+            api_version=APIM_API_VERSION,
+        )
+        emit(
+            {"name": name, "scope": scope, **_keys(c, path)},
+            output,
+            [("name", "name"), ("scope", "scope"), ("primaryKey", "primaryKey"), ("secondaryKey", "secondaryKey")],
+        )
+    except CloudError as exc:
+        raise fail(exc) from exc
+
+
+@subscription_app.command("keys")
+def subscription_keys(
+    service: str = SERVICE,
+    name: str = typer.Option(..., "--name", "-n"),
+    cloud: str = CloudName,
+    data_dir: Path = DataDir,
+    resource_group: str = Group,
+    subscription: str = Subscription,
+    output: str = Output,
+) -> None:
+    """Print a subscription's primary and secondary keys (POST .../listSecrets).
+
+    Example: keyless apim subscription keys -s contoso -n orders-client -o json
+    """
+    try:
+        c = open_cloud(cloud, data_dir, resource_group, subscription)
+        keys = _keys(c, f"{_service_path(c, service)}/subscriptions/{name}")
+        emit(
+            {"name": name, **keys},
+            output,
+            [("name", "name"), ("primaryKey", "primaryKey"), ("secondaryKey", "secondaryKey")],
+        )
+    except CloudError as exc:
+        raise fail(exc) from exc

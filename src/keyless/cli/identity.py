@@ -10,6 +10,9 @@ from typing import Any
 import httpx
 import typer
 
+from keyless.cli.cloud import CliError as CloudError
+from keyless.cli.cloud import CloudName, DataDir, Group, Location, Output, Subscription, emit, fail, open_cloud
+
 app = typer.Typer(no_args_is_help=True, help="Managed identities of keyless resources.")
 
 # What `env` exports: App Service's pair (azure-identity prefers it) and the IMDS authority for IMDS-only clients.
@@ -92,3 +95,38 @@ def env(
         typer.echo(f"export {name}={shlex.quote(str(document[name]))}")
     for identity in document.get("identities", []):
         typer.echo(f"# {identity['type']} {identity['resourceId']} clientId={identity['clientId']}")
+
+
+MSI_API_VERSION = "2023-01-31"
+
+
+@app.command("create")
+def create(
+    name: str = typer.Option(..., "--name", "-n", help="The user-assigned identity's name."),
+    cloud: str = CloudName,
+    data_dir: Path = DataDir,
+    resource_group: str = Group,
+    subscription: str = Subscription,
+    location: str = Location,
+    output: str = Output,
+) -> None:
+    """Create a user-assigned managed identity (PUT Microsoft.ManagedIdentity/userAssignedIdentities).
+
+    Example: keyless identity create --name orders-identity
+    """
+    try:
+        c = open_cloud(cloud, data_dir, resource_group, subscription, location)
+        path = f"{c.group_path}/providers/Microsoft.ManagedIdentity/userAssignedIdentities/{name}"
+        made = c.arm("PUT", path, {"location": c.location}, api_version=MSI_API_VERSION)
+        emit(
+            made,
+            output,
+            [
+                ("name", "name"),
+                ("clientId", "properties.clientId"),
+                ("principalId", "properties.principalId"),
+                ("id", "id"),
+            ],
+        )
+    except CloudError as exc:
+        raise fail(exc) from exc
