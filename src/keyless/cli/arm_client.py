@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import ssl
 from pathlib import Path
 from typing import Any
 
@@ -34,7 +35,7 @@ class Arm:
         except OSError as exc:
             raise CliError(f"cannot read {path}; is `keyless up --data-dir {data_dir}` running?") from exc
         self.group = resource_group or self.e["resource_group"]
-        self.client = httpx.Client(verify=str(self.e["ca_cert"]), timeout=60)
+        self.client = httpx.Client(verify=ssl.create_default_context(cafile=str(self.e["ca_cert"])), timeout=60)
         admin = self.e["admin"]
         token = self.client.post(
             f"{self.e['login']}/{self.e['tenant_id']}/oauth2/v2.0/token",

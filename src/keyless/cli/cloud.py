@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import ssl
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -52,7 +53,7 @@ class Cloud:
     resource_group: str
     location: str
     tenant_id: str
-    verify: str | bool
+    verify: ssl.SSLContext | bool
     token: Callable[[str], str]  # scope -> access token
     endpoints: dict[str, Any] = field(default_factory=dict)  # keyless's endpoints.json (empty on Azure)
     _client: httpx.Client | None = None
@@ -101,7 +102,7 @@ class Cloud:
             raise CliError(f"cannot read {path}; is `keyless up --data-dir {data_dir}` running?") from exc
         except ValueError as exc:
             raise CliError(f"{path} is not valid JSON") from exc
-        verify = str(e["ca_cert"])
+        verify = ssl.create_default_context(cafile=str(e["ca_cert"]))
         tokens: dict[str, str] = {}
 
         def token(scope: str) -> str:

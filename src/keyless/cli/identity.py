@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import shlex
+import ssl
 from pathlib import Path
 from typing import Any
 
@@ -49,7 +50,7 @@ def _error_text(response: httpx.Response) -> str:
 def identity_endpoints(endpoints: dict[str, Any], resource_id: str) -> dict[str, Any]:
     """Ask the management plane, as the local admin, for the host's endpoints."""
     admin = endpoints["admin"]
-    with httpx.Client(verify=str(endpoints["ca_cert"]), timeout=30) as client:
+    with httpx.Client(verify=ssl.create_default_context(cafile=str(endpoints["ca_cert"])), timeout=30) as client:
         token = client.post(
             f"{endpoints['login']}/{endpoints['tenant_id']}/oauth2/v2.0/token",
             data={
