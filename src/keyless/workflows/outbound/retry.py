@@ -34,6 +34,7 @@ class RetryPolicy:
             return self.interval
         upper = min(2 ** (retry - 1) * self.interval, self.maximum)
         lower = max(0.0 if retry == 1 else 2 ** (retry - 2) * self.interval, self.minimum)
+        lower = min(lower, self.maximum)  # past the cap both ends sit at maximumInterval
         return rng(lower, max(lower, upper))
 
 
