@@ -48,7 +48,14 @@ def action(ctx: Any, args: list) -> Any:
 
 
 def _outputs(fn: str, ctx: Any, name: str) -> Any:
-    return _member(fn, f"action '{name}'", ctx.action(name), "outputs")
+    record = ctx.action(name)
+    if not isinstance(record, dict) or find_key(record, "outputs") is None:
+        # A skipped or not yet finished action has no outputs: reading them fails the expression.
+        raise ExpressionError(
+            f"The template language function '{fn}' cannot be evaluated because the action '{name}' has no "
+            "outputs (it was skipped, failed without outputs or has not run)."
+        )
+    return record[find_key(record, "outputs")]
 
 
 @function("outputs", 1, 1)
