@@ -10,6 +10,7 @@ from pathlib import Path
 import typer
 
 from keyless.cli.apim import app as apim_app
+from keyless.cli.expr import expr
 from keyless.cli.identity import app as identity_app
 from keyless.cli.keys import app as keys_app
 from keyless.cli.workflow import app as workflow_app
@@ -20,6 +21,7 @@ app.add_typer(keys_app, name="keys")
 app.add_typer(identity_app, name="identity")
 app.add_typer(apim_app, name="apim")
 app.add_typer(workflow_app, name="workflow")
+app.command("expr")(expr)
 
 
 def event_loop_factory() -> Callable[[], asyncio.AbstractEventLoop] | None:
