@@ -19,6 +19,7 @@ from keyless.csharp.dotnet.timeformat import format_timespan
 from keyless.csharp.dotnet.timezones import TimeZoneInfo, find_windows_zone
 from keyless.csharp.errors import DotNetException
 from keyless.wdl.errors import ExpressionError
+from keyless.wdl.functions._args import fail
 from keyless.wdl.functions.registry import function
 from keyless.wdl.functions.timestamps import (
     UNSPECIFIED,
@@ -30,6 +31,7 @@ from keyless.wdl.functions.timestamps import (
     integer_arg,
     number_arg,
     optional_string,
+    out_of_range,
     parse_timestamp,
     parse_timestamp_exact,
     string_arg,
@@ -51,19 +53,13 @@ def _add(fn: str, ts: Timestamp, adder: Callable[[DateTime], DateTime]) -> Times
     try:
         return Timestamp(adder(ts.to_datetime()).Ticks, ts.kind)
     except DotNetException:
-        raise ExpressionError(
-            f"The template language function '{fn}' produced a timestamp outside the range of a .NET DateTime "
-            "(0001-01-01 to 9999-12-31)."
-        ) from None
+        out_of_range(fn)
 
 
 def _add_units(fn: str, ts: Timestamp, interval: int, unit: str) -> Timestamp:
     adder = _UNITS.get(unit.lower())
     if adder is None:
-        raise ExpressionError(
-            f"The template language function '{fn}' was given the time unit '{unit}'; it must be one of 'Second', "
-            "'Minute', 'Hour', 'Day', 'Week', 'Month' or 'Year'."
-        )
+        fail(fn, f"was given the time unit '{unit}'; it must be one of Second, Minute, Hour, Day, Week, Month, Year")
     return _add(fn, ts, lambda dt: adder(dt, interval))
 
 
@@ -129,9 +125,10 @@ def _zone(fn: str, args: list[Any], position: int) -> TimeZoneInfo:
     name = string_arg(fn, args, position)
     zone = find_windows_zone(name)
     if zone is None:
-        raise ExpressionError(
-            f"The template language function '{fn}' was given the time zone '{name}', which is not a Windows time "
-            "zone name keyless knows (for example 'UTC', 'Pacific Standard Time', 'W. Europe Standard Time')."
+        fail(
+            fn,
+            f"was given the time zone '{name}', which is not a Windows time zone name keyless knows (for example "
+            "'UTC', 'Pacific Standard Time', 'W. Europe Standard Time')",
         )
     return zone
 

@@ -8,7 +8,7 @@ from typing import Any
 
 from keyless.csharp.dotnet.text import format_number
 from keyless.csharp.errors import DotNetException
-from keyless.wdl.errors import ExpressionError
+from keyless.wdl.functions._args import fail, wrong_type
 from keyless.wdl.functions.registry import function
 from keyless.wdl.functions.timestamps import culture_arg, optional_string, string_arg
 from keyless.wdl.values import is_bool, type_name
@@ -25,10 +25,7 @@ def _hex_operand(value: int, fmt: str) -> int:
 def format_number_fn(ctx: Any, args: list[Any]) -> str:
     number = args[0]
     if is_bool(number) or not isinstance(number, (int, float, Decimal)):
-        raise ExpressionError(
-            f"The template language function '{_FN}' expects its first parameter to be a number. The provided value "
-            f"is of type '{type_name(number)}'."
-        )
+        wrong_type(_FN, "a number", number, 1)
     fmt = string_arg(_FN, args, 1)
     culture = culture_arg(_FN, optional_string(_FN, args, 2))
     if isinstance(number, int):
@@ -36,7 +33,8 @@ def format_number_fn(ctx: Any, args: list[Any]) -> str:
     try:
         return format_number(number, fmt, culture)
     except (DotNetException, ValueError, ArithmeticError):
-        raise ExpressionError(
-            f"The template language function '{_FN}' was given the format '{fmt}', which is not a valid .NET numeric "
-            f"format string for a value of type '{type_name(args[0])}'."
-        ) from None
+        fail(
+            _FN,
+            f"was given the format '{fmt}', which is not a valid .NET numeric format string for a value of type "
+            f"'{type_name(args[0])}'",
+        )

@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import UTC as _PY_UTC
 from datetime import datetime, timedelta
 from decimal import Decimal
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, NoReturn
 
 from keyless.csharp.dotnet.culture import CultureData, culture_data, culture_names
 from keyless.csharp.dotnet.datetime import (
@@ -25,13 +25,13 @@ from keyless.csharp.dotnet.datetime import (
 from keyless.csharp.dotnet.timeformat import format_datetime
 from keyless.csharp.errors import DotNetException
 from keyless.wdl.errors import ExpressionError
-from keyless.wdl.values import is_bool, is_integer, type_name
+from keyless.wdl.functions import _args
+from keyless.wdl.values import is_bool
 
 UNSPECIFIED, UTC = 0, 1
 DEFAULT_FORMAT = "o"
 DEFAULT_LOCALE = "en-US"
 _UNIX = datetime(1970, 1, 1, tzinfo=_PY_UTC)
-_ORDINALS = ("first", "second", "third", "fourth", "fifth")
 
 
 class Timestamp(NamedTuple):
@@ -42,28 +42,16 @@ class Timestamp(NamedTuple):
 
     def with_ticks(self, ticks: int, fn: str) -> Timestamp:
         if not 0 <= ticks <= MAX_TICKS:
-            raise ExpressionError(
-                f"The template language function '{fn}' produced a timestamp outside the range of a .NET DateTime "
-                "(0001-01-01 to 9999-12-31)."
-            )
+            out_of_range(fn)
         return Timestamp(ticks, self.kind)
 
     def to_datetime(self) -> DateTime:
         return DateTime.of(self.ticks, self.kind)
 
 
-def ordinal(position: int) -> str:
-    return _ORDINALS[position] if position < len(_ORDINALS) else f"#{position + 1}"
-
-
 def string_arg(fn: str, args: list[Any], position: int) -> str:
-    value = args[position]
-    if not isinstance(value, str):
-        raise ExpressionError(
-            f"The template language function '{fn}' expects its {ordinal(position)} parameter to be a string. "
-            f"The provided value is of type '{type_name(value)}'."
-        )
-    return value
+    """The argument at 0-based `position`, which must be a string."""
+    return _args.string_arg(fn, args[position], position + 1)
 
 
 def optional_string(fn: str, args: list[Any], position: int) -> str | None:
@@ -76,32 +64,28 @@ def optional_string(fn: str, args: list[Any], position: int) -> str | None:
 def number_arg(fn: str, args: list[Any], position: int) -> int | float:
     value = args[position]
     if is_bool(value) or not isinstance(value, (int, float, Decimal)):
-        raise ExpressionError(
-            f"The template language function '{fn}' expects its {ordinal(position)} parameter to be a number. "
-            f"The provided value is of type '{type_name(value)}'."
-        )
+        _args.wrong_type(fn, "a number", value, position + 1)
     return float(value) if isinstance(value, Decimal) else value
 
 
 def integer_arg(fn: str, args: list[Any], position: int) -> int:
-    value = args[position]
-    if not is_integer(value):
-        raise ExpressionError(
-            f"The template language function '{fn}' expects its {ordinal(position)} parameter to be an integer. "
-            f"The provided value is of type '{type_name(value)}'."
-        )
-    return value  # type: ignore[no-any-return]
+    return _args.int_arg(fn, args[position], position + 1)
 
 
 def culture_arg(fn: str, locale: str | None) -> CultureData:
     """The culture named by a locale argument (default en-US); one keyless has no data for fails naming it."""
     culture = culture_data(DEFAULT_LOCALE if locale is None else locale)
     if culture is None:
-        raise ExpressionError(
-            f"The template language function '{fn}' was given the locale '{locale}', which is not valid or which "
-            f"keyless has no culture data for (it knows {', '.join(culture_names())})."
+        _args.fail(
+            fn,
+            f"was given the locale '{locale}', which is not valid or which keyless has no culture data for "
+            f"(it knows {', '.join(culture_names())})",
         )
     return culture
+
+
+def out_of_range(fn: str) -> NoReturn:
+    _args.fail(fn, "produced a timestamp outside the range of a .NET DateTime (0001-01-01 to 9999-12-31)")
 
 
 def _adjusted(ticks: int, offset_minutes: int | None) -> Timestamp:
@@ -151,7 +135,4 @@ def format_timestamp(fn: str, ts: Timestamp, fmt: str | None, culture: CultureDa
     try:
         return format_datetime(ts.ticks, fmt, None, ts.kind, culture or culture_arg(fn, None))
     except (DotNetException, IndexError, ValueError):
-        raise ExpressionError(
-            f"The template language function '{fn}' was given the format '{fmt}', which is not a valid .NET date "
-            "and time format string."
-        ) from None
+        _args.fail(fn, f"was given the format '{fmt}', which is not a valid .NET date and time format string")
