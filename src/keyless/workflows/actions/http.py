@@ -160,7 +160,7 @@ def _text(value: Any) -> str:
     return value if isinstance(value, str) else to_json(value)
 
 
-def _prepare(values: dict[str, Any], config: Config) -> _Call:
+def _prepare(values: dict[str, Any]) -> _Call:
     for key, check in (("method", _method), ("uri", _uri), ("authentication", _authentication)):
         if key in values:
             problem = check(values[key])
@@ -185,8 +185,9 @@ def _prepare(values: dict[str, Any], config: Config) -> _Call:
         sent["Cookie"] = _text(values["cookie"])
     url = values["uri"]
     queries = values.get("queries") or {}
-    if queries:
-        encoded = "&".join(f"{quote(str(k), safe='')}={quote(_text(v), safe='')}" for k, v in queries.items())
+    if any(v is not None for v in queries.values()):
+        pairs = [(str(k), _text(v)) for k, v in queries.items() if v is not None]
+        encoded = "&".join(f"{quote(k, safe='')}={quote(v, safe='')}" for k, v in pairs)
         url += ("&" if urlsplit(url).query else ("" if url.endswith("?") else "?")) + encoded
     recorded = {key: values[key] for key in INPUT_FIELDS if key in values}
     if "authentication" in recorded:
@@ -195,18 +196,14 @@ def _prepare(values: dict[str, Any], config: Config) -> _Call:
 
 
 def _workflow_headers(ctx: Any) -> dict[str, str]:
-    # The interpreter may offer run/workflow ids as `workflow_headers` (x-ms-workflow-run-id, ...); the action
-    # adds what only it knows.
-    extra = getattr(ctx, "workflow_headers", None)
-    headers = dict(extra) if isinstance(extra, dict) else {}
-    headers["x-ms-workflow-operation-name"] = ctx.action_name
-    return headers
+    # The run host adds the run's correlation headers (x-ms-workflow-run-id, ...); the action adds its own name.
+    return {"x-ms-workflow-operation-name": ctx.action_name}
 
 
 async def run(config: Config, ctx: Any) -> Outcome:
     values = {key: ctx.evaluate(compiled) for key, compiled in config.inputs.items()}
     try:
-        prepared = _prepare(values, config)
+        prepared = _prepare(values)
     except _InvalidInputs as exc:
         if "authentication" in values:
             values["authentication"] = auth.sanitized(values["authentication"])
@@ -217,8 +214,8 @@ async def run(config: Config, ctx: Any) -> Outcome:
         headers = dict(base)
         for name, value in workflow_headers.items():
             headers.setdefault(name, value)
-        if not config.suppress_headers:
-            headers["x-ms-client-request-id"] = str(uuid.uuid4())
+        if not config.suppress_headers and find(headers, "x-ms-client-request-id") is None:
+            headers["x-ms-client-request-id"] = str(uuid.uuid4())  # per attempt, as retryHistory shows
         if find(headers, "User-Agent") is None:
             headers["User-Agent"] = USER_AGENT
         request = HttpRequest(method, url, headers, body)
