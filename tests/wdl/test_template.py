@@ -145,3 +145,19 @@ def test_references_finds_constant_action_names() -> None:
     )
     assert references(compiled) == {"get_user", "http", "parse", "scope", "legacy", "old"}
     assert references(compile_template("@triggerBody()")) == set()
+
+
+def test_expression_length_limit() -> None:
+    at_limit = "@concat('" + "x" * (8192 - len("concat('')")) + "')"
+    assert len(ev(at_limit)) == 8192 - len("concat('')")
+    with pytest.raises(ExpressionSyntaxError, match="8192"):
+        compile_template("@concat('" + "x" * 8192 + "')")
+    with pytest.raises(ExpressionSyntaxError, match="8192"):
+        compile_template("text @{concat('" + "x" * 8192 + "')}")
+
+
+def test_every_function_group_module_is_registered() -> None:
+    from keyless.wdl.functions.registry import lookup
+
+    for name in ["if", "add", "length", "concat", "coalesce", "body", "workflow", "listCallbackUrl"]:
+        assert lookup(name) is not None, name

@@ -16,6 +16,9 @@ from keyless.wdl.nodes import Node
 from keyless.wdl.parser import parse_expression
 from keyless.wdl.text import to_text
 
+# Logic Apps refuses longer expressions when the definition is saved (reference §5.1).
+MAX_EXPRESSION_LENGTH = 8192
+
 
 class Template:
     """A compiled string value. `nodes` are the parsed expressions (for static analysis such as references)."""
@@ -50,8 +53,18 @@ def compile_template(text: str) -> Template:
     if len(text) == 1:
         return Template(text, text, None, ())
     source = text[1:]
-    node = parse_expression(source, 1)
+    node = _parse(source, 1)
     return Template(text, None, compile_node(node, source), (node,))
+
+
+def _parse(source: str, offset: int) -> Node:
+    if len(source) > MAX_EXPRESSION_LENGTH:
+        raise ExpressionSyntaxError(
+            f"The template language expression starting at position {offset} is {len(source)} characters long; "
+            f"an expression may not exceed {MAX_EXPRESSION_LENGTH} characters.",
+            offset,
+        )
+    return parse_expression(source, offset)
 
 
 def _segment_end(text: str, start: int) -> int:
@@ -91,7 +104,7 @@ def _interpolation(text: str) -> Template:
         start = found + 2
         end = _segment_end(text, start)
         source = text[start:end]
-        node = parse_expression(source, start)
+        node = _parse(source, start)
         nodes.append(node)
         if literal:
             parts.append("".join(literal))
