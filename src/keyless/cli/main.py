@@ -9,6 +9,8 @@ from pathlib import Path
 
 import typer
 
+from keyless.cli.ad import app as ad_app
+from keyless.cli.ad import assign_app
 from keyless.cli.apim import app as apim_app
 from keyless.cli.expr import expr
 from keyless.cli.identity import app as identity_app
@@ -21,6 +23,8 @@ app.add_typer(keys_app, name="keys")
 app.add_typer(identity_app, name="identity")
 app.add_typer(apim_app, name="apim")
 app.add_typer(workflow_app, name="workflow")
+app.add_typer(ad_app, name="ad")
+app.add_typer(assign_app, name="role")
 app.command("expr")(expr)
 
 
