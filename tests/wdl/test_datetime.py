@@ -150,6 +150,9 @@ def test_utc_now_follows_the_pinned_clock() -> None:
         ),
         ("@convertTimeZone('2018-07-01T12:00:00', 'India Standard Time', 'UTC')", "2018-07-01T06:30:00.0000000Z"),
         ("@convertFromUtc('2018-01-01T08:00:00Z', 'pacific standard time')", "2018-01-01T00:00:00.0000000"),
+        # the repeated hour when daylight saving ends is read as standard time, as TimeZoneInfo does
+        ("@convertToUtc('2018-11-04T01:30:00', 'Pacific Standard Time')", "2018-11-04T09:30:00.0000000Z"),
+        ("@convertToUtc('2018-03-11T03:30:00', 'Pacific Standard Time')", "2018-03-11T10:30:00.0000000Z"),
         ("@parseDateTime('2018-03-15T13:27:36Z')", "2018-03-15T13:27:36.0000000Z"),
         ("@parseDateTime('15.03.2018 13:27', 'de-DE')", "2018-03-15T13:27:00.0000000"),
         ("@parseDateTime('Donnerstag, 15. März 2018', 'de-DE', 'D')", "2018-03-15T00:00:00.0000000"),
@@ -174,6 +177,7 @@ def test_behaviour(text: str, expected: Any) -> None:
         ("@parseDateTime('2018-03-15', 'tlh-KX')", ["parseDateTime", "'tlh-KX'"]),
         ("@convertFromUtc('2018-03-15', 'Mars Standard Time')", ["convertFromUtc", "'Mars Standard Time'"]),
         ("@convertToUtc('2018-03-15', 'Europe/Berlin')", ["convertToUtc", "'Europe/Berlin'"]),
+        ("@convertToUtc('2018-03-11T02:30:00', 'Pacific Standard Time')", ["convertToUtc", "does not exist"]),
         ("@addToTime('2018-03-15', 1, 'Fortnight')", ["addToTime", "'Fortnight'"]),
         ("@getFutureTime(1, 'Decade')", ["getFutureTime", "'Decade'"]),
         ("@addToTime('2018-03-15', 1.5, 'Day')", ["addToTime", "integer", "Float"]),

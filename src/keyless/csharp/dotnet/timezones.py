@@ -186,8 +186,13 @@ class TimeZoneInfo:
         return utc_ticks + int(self._offset(utc_ticks).total_seconds()) * TICKS_PER_SECOND
 
     def to_utc(self, local_ticks: int) -> int:
-        local = _utc_datetime(local_ticks).replace(tzinfo=None).replace(tzinfo=self._zone)
+        # an ambiguous clock time (the hour repeated when daylight saving ends) is standard time, as in .NET
+        local = _utc_datetime(local_ticks).replace(tzinfo=None).replace(tzinfo=self._zone, fold=1)
         return _ticks(local.astimezone(UTC))
+
+    def is_invalid_time(self, local_ticks: int) -> bool:
+        """True for a clock time skipped when daylight saving starts (TimeZoneInfo.IsInvalidTime)."""
+        return self.from_utc(self.to_utc(local_ticks)) != local_ticks
 
     @property
     def BaseUtcOffset(self) -> TimeSpan:

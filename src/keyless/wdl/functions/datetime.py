@@ -133,9 +133,17 @@ def _zone(fn: str, args: list[Any], position: int) -> TimeZoneInfo:
     return zone
 
 
-def _utc_ticks(ts: Timestamp, source: TimeZoneInfo) -> int:
+def _utc_ticks(fn: str, ts: Timestamp, source: TimeZoneInfo) -> int:
     # a Utc timestamp is already an instant; an Unspecified one is a clock time in the source zone
-    return ts.ticks if ts.kind == UTC else source.to_utc(ts.ticks)
+    if ts.kind == UTC:
+        return ts.ticks
+    if source.is_invalid_time(ts.ticks):
+        fail(
+            fn,
+            f"was given a time that does not exist in the time zone '{source.Id}' (skipped when the clock is "
+            "adjusted forward)",
+        )
+    return source.to_utc(ts.ticks)
 
 
 def _in_zone(utc_ticks: int, dest: TimeZoneInfo) -> Timestamp:
@@ -150,7 +158,7 @@ def convert_time_zone(ctx: Any, args: list[Any]) -> str:
     fn = "convertTimeZone"
     ts = parse_timestamp(fn, args, 0)
     source, dest = _zone(fn, args, 1), _zone(fn, args, 2)
-    return format_timestamp(fn, _in_zone(_utc_ticks(ts, source), dest), optional_string(fn, args, 3))
+    return format_timestamp(fn, _in_zone(_utc_ticks(fn, ts, source), dest), optional_string(fn, args, 3))
 
 
 @function("convertToUtc", 2, 3)
@@ -158,7 +166,7 @@ def convert_to_utc(ctx: Any, args: list[Any]) -> str:
     fn = "convertToUtc"
     ts = parse_timestamp(fn, args, 0)
     source = _zone(fn, args, 1)
-    return format_timestamp(fn, Timestamp(_utc_ticks(ts, source), UTC), optional_string(fn, args, 2))
+    return format_timestamp(fn, Timestamp(_utc_ticks(fn, ts, source), UTC), optional_string(fn, args, 2))
 
 
 @function("convertFromUtc", 2, 3)
