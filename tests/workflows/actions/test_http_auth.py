@@ -43,8 +43,12 @@ async def test_identity_from_parameters_is_checked_when_it_runs() -> None:
 async def test_a_refused_token_fails_the_action_with_the_reason() -> None:
     host = ScriptedHost(refuse_tokens="The workflow has no user-assigned identity 'orders'.")
     outcome = await run_http(_action({"type": "ManagedServiceIdentity", "identity": UAMI}), host)
-    assert (outcome.status, outcome.code) == ("Failed", "Unauthorized")
-    assert outcome.error is not None and "no user-assigned identity 'orders'" in outcome.error["message"]
+    assert (outcome.status, outcome.code) == ("Failed", "BadRequest")
+    assert outcome.error == {
+        "code": "BadRequest",
+        "message": "Http request failed as there is an error getting managed identity token: "
+        "'The workflow has no user-assigned identity 'orders'.'.",
+    }
     assert host.requests == []
 
 
@@ -72,6 +76,19 @@ async def test_raw_replaces_a_hand_written_authorization_header() -> None:
     auth_headers = {k: v for k, v in host.requests[0].headers.items() if k.lower() == "authorization"}
     assert auth_headers == {"Authorization": "SharedKey abc"}
     assert outcome.inputs["authentication"] == {"type": "Raw", "value": "*sanitized*"}
+
+
+async def test_a_hand_written_authorization_header_is_sanitized_in_inputs() -> None:
+    host = ScriptedHost([response(200)])
+    action = {"inputs": {"method": "GET", "uri": "https://h/", "headers": {"Authorization": "Bearer abc", "X": "1"}}}
+    outcome = await run_http(action, host)
+    assert host.requests[0].headers["Authorization"] == "Bearer abc"
+    assert outcome.inputs == {
+        "uri": "https://h/",
+        "method": "GET",
+        "headers": {"Authorization": "*sanitized*", "X": "1"},
+    }
+    assert list(outcome.inputs) == ["uri", "method", "headers"]
 
 
 async def test_client_certificate_goes_on_the_request() -> None:

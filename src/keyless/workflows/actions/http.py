@@ -26,7 +26,8 @@ from keyless.workflows.outbound.retry import RetryPolicy, RetryPolicyError, pars
 from keyless.workflows.records import FAILED, SUCCEEDED, TIMED_OUT
 
 TYPE = "Http"
-INPUT_FIELDS = ("method", "uri", "headers", "queries", "body", "cookie", "authentication", "retryPolicy")
+# In the order run-history inputs list them (a real run shows uri, method, headers, body).
+INPUT_FIELDS = ("uri", "method", "headers", "queries", "body", "cookie", "authentication", "retryPolicy")
 METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS", "TRACE")
 OPERATION_OPTIONS = {"disableasyncpattern": "DisableAsyncPattern", "suppressworkflowheaders": "SuppressWorkflowHeaders"}
 TIMED_OUT_CODE = "ActionTimedOut"
@@ -189,10 +190,20 @@ def _prepare(values: dict[str, Any]) -> _Call:
         pairs = [(str(k), _text(v)) for k, v in queries.items() if v is not None]
         encoded = "&".join(f"{quote(k, safe='')}={quote(v, safe='')}" for k, v in pairs)
         url += ("&" if urlsplit(url).query else ("" if url.endswith("?") else "?")) + encoded
+    return _Call(values["method"].upper(), url, sent, body, values.get("authentication"), policy, _recorded(values))
+
+
+def _recorded(values: dict[str, Any]) -> dict[str, Any]:
+    """The inputs as run history shows them: secrets of `authentication` and an Authorization header written in
+    `headers` appear as `*sanitized*` (both seen in real runs)."""
     recorded = {key: values[key] for key in INPUT_FIELDS if key in values}
     if "authentication" in recorded:
         recorded["authentication"] = auth.sanitized(recorded["authentication"])
-    return _Call(values["method"].upper(), url, sent, body, values.get("authentication"), policy, recorded)
+    if isinstance(recorded.get("headers"), dict):
+        recorded["headers"] = {
+            k: (auth.SANITIZED if k.lower() == "authorization" else v) for k, v in recorded["headers"].items()
+        }
+    return recorded
 
 
 def _workflow_headers(ctx: Any) -> dict[str, str]:
@@ -205,9 +216,7 @@ async def run(config: Config, ctx: Any) -> Outcome:
     try:
         prepared = _prepare(values)
     except _InvalidInputs as exc:
-        if "authentication" in values:
-            values["authentication"] = auth.sanitized(values["authentication"])
-        return failed("BadRequest", str(exc), inputs=values)
+        return failed("BadRequest", str(exc), inputs=_recorded(values))
     workflow_headers = {} if config.suppress_headers else _workflow_headers(ctx)
 
     async def build(method: str, url: str, body: bytes | None, base: dict[str, str]) -> HttpRequest:
@@ -246,9 +255,10 @@ async def run(config: Config, ctx: Any) -> Outcome:
     except auth.AuthenticationError as exc:
         return failed("BadRequest", str(exc), inputs=prepared.recorded)
     except KeylessError as exc:  # a token the identity service refused to issue
-        kind = (prepared.authentication or {}).get("type")
-        message = f"The authentication of type '{kind}' failed: {exc.message}"
-        return failed(exc.code, message, inputs=prepared.recorded)
+        oauth = str((prepared.authentication or {}).get("type", "")).lower() == "activedirectoryoauth"
+        what = "AD OAuth token" if oauth else "managed identity token"
+        message = f"Http request failed as there is an error getting {what}: '{exc.message}'."
+        return failed(NO_RESPONSE_CODE, message, inputs=prepared.recorded)
     return _outcome(result, prepared)
 
 
