@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import base64
+import gzip
 import json
+import zlib
 
 import pytest
 
@@ -155,3 +157,27 @@ def test_definition_checks(action: dict, path: str, fragment: str) -> None:
 
 def test_expressions_are_checked_only_when_they_run() -> None:
     compile_http({"inputs": {"method": "@parameters('m')", "uri": "@parameters('u')"}})
+
+
+@pytest.mark.parametrize(
+    ("encoding", "compress"),
+    [("gzip", gzip.compress), ("deflate", zlib.compress), ("deflate", lambda b: zlib.compress(b)[2:-4])],
+)
+async def test_compressed_responses_are_decompressed(encoding: str, compress: object) -> None:
+    packed = compress(b'{"ok":true}')  # type: ignore[operator]
+    headers = [
+        ("Content-Type", "application/json"),
+        ("Content-Encoding", encoding),
+        ("Content-Length", str(len(packed))),
+    ]
+    host = ScriptedHost([response(200, packed, headers)])
+    outcome = await run_http({"inputs": {"method": "GET", "uri": "https://h/"}}, host)
+    assert outcome.outputs == {"statusCode": 200, "headers": {"Content-Type": "application/json"}, "body": {"ok": True}}
+
+
+async def test_an_unknown_encoding_is_kept_as_received() -> None:
+    headers = [("Content-Type", "application/octet-stream"), ("Content-Encoding", "br")]
+    host = ScriptedHost([response(200, b"\x0b\x01", headers)])
+    outcome = await run_http({"inputs": {"method": "GET", "uri": "https://h/"}}, host)
+    assert outcome.outputs["headers"]["Content-Encoding"] == "br"
+    assert outcome.outputs["body"] == {"$content-type": "application/octet-stream", "$content": "CwE="}

@@ -19,7 +19,7 @@ from keyless.workflows.actions.base import ActionSpec, Compiled, Outcome
 from keyless.workflows.durations import parse_duration
 from keyless.workflows.host import HttpRequest
 from keyless.workflows.outbound import auth, polling
-from keyless.workflows.outbound.content import body_present, decode_body, encode_body, to_json
+from keyless.workflows.outbound.content import body_present, decode_body, decompress, encode_body, to_json
 from keyless.workflows.outbound.exchange import NO_RESPONSE_CODE, Budget, CallResult, Rng, call, no_response_message
 from keyless.workflows.outbound.headers import find, is_dropped, response_headers, status_name
 from keyless.workflows.outbound.retry import RetryPolicy, RetryPolicyError, parse_policy
@@ -267,10 +267,17 @@ def _outputs(result: CallResult) -> dict[str, Any] | None:
     if response is None:
         return None
     headers = response_headers(response.headers)
+    body = response.body
+    encoding = find(headers, "Content-Encoding")
+    if encoding is not None and body:
+        plain = decompress(body, encoding)
+        if plain is not None:  # decompressed content no longer has an encoding or its old length
+            body = plain
+            headers = {k: v for k, v in headers.items() if k.lower() not in ("content-encoding", "content-length")}
     content_type = find(headers, "Content-Type")
     outputs: dict[str, Any] = {"statusCode": response.status, "headers": headers}
-    if body_present(response.body, content_type):
-        outputs["body"] = decode_body(response.body, content_type)
+    if body_present(body, content_type):
+        outputs["body"] = decode_body(body, content_type)
     return outputs
 
 

@@ -18,6 +18,7 @@ import binascii
 import codecs
 import json
 import uuid
+import zlib
 from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any
@@ -64,6 +65,23 @@ def envelope(content_type: str, body: bytes) -> dict[str, Any]:
 
 
 # --------------------------------------------------------------------------------------------------- decoding
+def decompress(body: bytes, encoding: str) -> bytes | None:
+    """Undo a response's `Content-Encoding` (gzip, deflate) as .NET's automatic decompression does; None when the
+    encoding is another one or the bytes do not decompress (the body is then kept as received)."""
+    kind = encoding.strip().lower()
+    try:
+        if kind in ("gzip", "x-gzip"):
+            return zlib.decompress(body, wbits=16 + zlib.MAX_WBITS)
+        if kind == "deflate":
+            try:
+                return zlib.decompress(body)
+            except zlib.error:
+                return zlib.decompress(body, wbits=-zlib.MAX_WBITS)  # raw deflate, as some servers send it
+    except zlib.error:
+        return None
+    return None
+
+
 def body_present(body: bytes, content_type: str | None) -> bool:
     """Whether outputs carry a `body` key: a response with no bytes and no Content-Type has none."""
     return bool(body) or content_type is not None
