@@ -7,9 +7,10 @@ the context's `now()`, so a context may pin it.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import Any, TypeVar
 
 from keyless.csharp.dotnet.datetime import (
+    MAX_TICKS,
     TICKS_PER_DAY,
     TICKS_PER_HOUR,
     DateTime,
@@ -36,6 +37,8 @@ from keyless.wdl.functions.timestamps import (
     parse_timestamp_exact,
     string_arg,
 )
+
+_T = TypeVar("_T")
 
 # addToTime's units, matched case-insensitively, to the DateTime method that adds them
 _UNITS: dict[str, Callable[[DateTime, int], DateTime]] = {
@@ -137,20 +140,35 @@ def _utc_ticks(fn: str, ts: Timestamp, source: TimeZoneInfo) -> int:
     # a Utc timestamp is already an instant; an Unspecified one is a clock time in the source zone
     if ts.kind == UTC:
         return ts.ticks
-    if source.is_invalid_time(ts.ticks):
+    if _guarded(fn, lambda: source.is_invalid_time(ts.ticks)):
         fail(
             fn,
             f"was given a time that does not exist in the time zone '{source.Id}' (skipped when the clock is "
             "adjusted forward)",
         )
-    return source.to_utc(ts.ticks)
+    return _in_range(fn, lambda: source.to_utc(ts.ticks))
 
 
-def _in_zone(utc_ticks: int, dest: TimeZoneInfo) -> Timestamp:
+def _guarded(fn: str, compute: Callable[[], _T]) -> _T:
+    # near 0001-01-01 and 9999-12-31 a zone's offset can carry the clock out of DateTime's range
+    try:
+        return compute()
+    except (OverflowError, ValueError):
+        out_of_range(fn)
+
+
+def _in_range(fn: str, convert: Callable[[], int]) -> int:
+    ticks = _guarded(fn, convert)
+    if not 0 <= ticks <= MAX_TICKS:
+        out_of_range(fn)
+    return ticks
+
+
+def _in_zone(fn: str, utc_ticks: int, dest: TimeZoneInfo) -> Timestamp:
     # TimeZoneInfo.ConvertTime gives a Utc DateTime for the UTC zone and an Unspecified one (no suffix) otherwise
     if dest.Id == "UTC":
         return Timestamp(utc_ticks, UTC)
-    return Timestamp(dest.from_utc(utc_ticks), UNSPECIFIED)
+    return Timestamp(_in_range(fn, lambda: dest.from_utc(utc_ticks)), UNSPECIFIED)
 
 
 @function("convertTimeZone", 3, 4)
@@ -158,7 +176,7 @@ def convert_time_zone(ctx: Any, args: list[Any]) -> str:
     fn = "convertTimeZone"
     ts = parse_timestamp(fn, args, 0)
     source, dest = _zone(fn, args, 1), _zone(fn, args, 2)
-    return format_timestamp(fn, _in_zone(_utc_ticks(fn, ts, source), dest), optional_string(fn, args, 3))
+    return format_timestamp(fn, _in_zone(fn, _utc_ticks(fn, ts, source), dest), optional_string(fn, args, 3))
 
 
 @function("convertToUtc", 2, 3)
@@ -173,7 +191,7 @@ def convert_to_utc(ctx: Any, args: list[Any]) -> str:
 def convert_from_utc(ctx: Any, args: list[Any]) -> str:
     fn = "convertFromUtc"
     ts = parse_timestamp(fn, args, 0)  # read as UTC whatever its kind, as TimeZoneInfo.ConvertTimeFromUtc does
-    return format_timestamp(fn, _in_zone(ts.ticks, _zone(fn, args, 1)), optional_string(fn, args, 2))
+    return format_timestamp(fn, _in_zone(fn, ts.ticks, _zone(fn, args, 1)), optional_string(fn, args, 2))
 
 
 @function("formatDateTime", 1, 3)

@@ -40,11 +40,6 @@ class Timestamp(NamedTuple):
     ticks: int
     kind: int
 
-    def with_ticks(self, ticks: int, fn: str) -> Timestamp:
-        if not 0 <= ticks <= MAX_TICKS:
-            out_of_range(fn)
-        return Timestamp(ticks, self.kind)
-
     def to_datetime(self) -> DateTime:
         return DateTime.of(self.ticks, self.kind)
 
@@ -88,10 +83,13 @@ def out_of_range(fn: str) -> NoReturn:
     _args.fail(fn, "produced a timestamp outside the range of a .NET DateTime (0001-01-01 to 9999-12-31)")
 
 
-def _adjusted(ticks: int, offset_minutes: int | None) -> Timestamp:
+def _adjusted(fn: str, text: str, ticks: int, offset_minutes: int | None) -> Timestamp:
     if offset_minutes is None:
         return Timestamp(ticks, UNSPECIFIED)
-    return Timestamp(ticks - offset_minutes * TICKS_PER_MINUTE, UTC)
+    utc = ticks - offset_minutes * TICKS_PER_MINUTE
+    if not 0 <= utc <= MAX_TICKS:  # '0001-01-01T00:00:00+05:00' is before DateTime.MinValue in UTC
+        raise _invalid_timestamp(fn, text)
+    return Timestamp(utc, UTC)
 
 
 def _invalid_timestamp(fn: str, text: str) -> ExpressionError:
@@ -108,7 +106,7 @@ def parse_timestamp(fn: str, args: list[Any], position: int = 0, culture: Cultur
         ticks, offset = parse_culture(text, culture or culture_arg(fn, None))
     except DotNetException:
         raise _invalid_timestamp(fn, text) from None
-    return _adjusted(ticks, offset)
+    return _adjusted(fn, text, ticks, offset)
 
 
 def parse_timestamp_exact(fn: str, text: str, fmt: str, culture: CultureData) -> Timestamp:
@@ -119,7 +117,7 @@ def parse_timestamp_exact(fn: str, text: str, fmt: str, culture: CultureData) ->
         raise ExpressionError(
             f"In function '{fn}', the value '{text}' does not match the date and time format '{fmt}'."
         ) from None
-    return _adjusted(ticks, offset)
+    return _adjusted(fn, text, ticks, offset)
 
 
 def from_datetime(value: datetime) -> Timestamp:
