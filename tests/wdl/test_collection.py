@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from keyless.wdl.api import ExpressionError
+from keyless.wdl.api import ExpressionError, ExpressionSyntaxError, compile_template
 from tests.wdl.helpers import ev
 
 
@@ -71,3 +71,9 @@ def test_collection_errors(text: str) -> None:
 def test_union_of_large_arrays() -> None:
     result = ev("@union(range(0, 50000), range(25000, 50000))")
     assert result == list(range(75000))
+
+
+@pytest.mark.parametrize("text", ["@union(createArray(1))", "@intersection(createArray(1))"])
+def test_set_functions_need_two_collections(text: str) -> None:
+    with pytest.raises(ExpressionSyntaxError, match="at least two parameters"):
+        compile_template(text)

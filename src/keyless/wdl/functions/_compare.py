@@ -9,9 +9,20 @@ from keyless.wdl.functions._args import fail
 from keyless.wdl.values import is_bool, is_number, type_name
 
 
+def null_as_text(left: Any, right: Any) -> tuple[Any, Any]:
+    """Logical comparisons read null as "" when the other side is a string (the docs' note on logical
+    functions), so `equals(null, '')` is true and `less(null, 'a')` compares "" with 'a'."""
+    if left is None and isinstance(right, str):
+        return "", right
+    if right is None and isinstance(left, str):
+        return left, ""
+    return left, right
+
+
 def loose_equals(left: Any, right: Any) -> bool:
     """`equals()`: numbers by value across int/float/decimal, a boolean equals its JSON text (`'true'`, ordinal)
-    and the numbers 1/0, strings ordinally, arrays and objects element by element."""
+    and the numbers 1/0, strings ordinally, null as "" against a string, arrays and objects element by element."""
+    left, right = null_as_text(left, right)
     if is_bool(left) or is_bool(right):
         if is_bool(left) and is_bool(right):
             return left is right
@@ -49,6 +60,7 @@ def _equal(left: Any, right: Any, inner) -> bool:
 
 def order(fn: str, left: Any, right: Any) -> int:
     """-1, 0 or 1 for two numbers or two strings (ordinal); anything else cannot be compared."""
+    left, right = null_as_text(left, right)
     if is_number(left) and is_number(right):
         if (isinstance(left, float) and math.isnan(left)) or (isinstance(right, float) and math.isnan(right)):
             fail(fn, "cannot compare NaN with a number")

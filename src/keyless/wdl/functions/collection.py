@@ -177,7 +177,7 @@ def _unique(elements: list[Any]) -> list[Any]:
     return result
 
 
-@function("union", 1, None)
+@function("union", 2, None)
 def union(ctx: Any, args: list) -> Any:
     if _same_kind("union", args) is list:
         return _unique([element for value in args for element in value])
@@ -187,7 +187,7 @@ def union(ctx: Any, args: list) -> Any:
     return merged
 
 
-@function("intersection", 1, None)
+@function("intersection", 2, None)
 def intersection(ctx: Any, args: list) -> Any:
     first_value, others = args[0], args[1:]
     if _same_kind("intersection", args) is list:
