@@ -138,6 +138,7 @@ class _Builder:
         parser.EntityDeclHandler = _refuse
         parser.UnparsedEntityDeclHandler = _refuse
         parser.ExternalEntityRefHandler = _refuse
+        parser.SkippedEntityHandler = self.skipped_entity
         parser.StartElementHandler = self.start
         parser.EndElementHandler = self.end
         parser.CharacterDataHandler = self.chars
@@ -198,6 +199,9 @@ class _Builder:
         # expat does not say whether the tag was `<a/>`: it was if the element is childless and the event
         # position is right after a "/>".
         element.is_empty = not element.children and self.source[max(0, index - 2) : index] == b"/>"
+
+    def skipped_entity(self, name: str, is_parameter_entity: int) -> None:
+        raise _fail(f"Reference to undeclared entity '{name}'.")
 
     def chars(self, data: str) -> None:
         self.text.append(data)
