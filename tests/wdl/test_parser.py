@@ -90,3 +90,10 @@ def test_error_position_is_offset_into_the_string_value() -> None:
 def test_overflowing_integer_names_the_literal() -> None:
     with pytest.raises(ExpressionSyntaxError, match="9223372036854775808"):
         parse_expression("add(9223372036854775808, 1)")
+
+
+def test_nesting_limit_is_a_syntax_error() -> None:
+    deep = "concat(" * 150 + "'x'" + ")" * 150
+    assert isinstance(parse_expression(deep), Call)
+    with pytest.raises(ExpressionSyntaxError, match="nested more than 200"):
+        parse_expression("concat(" * 201 + "'x'" + ")" * 201)

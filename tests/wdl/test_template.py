@@ -161,3 +161,7 @@ def test_every_function_group_module_is_registered() -> None:
 
     for name in ["if", "add", "length", "concat", "coalesce", "body", "workflow", "listCallbackUrl"]:
         assert lookup(name) is not None, name
+
+
+def test_deeply_nested_expression_evaluates() -> None:
+    assert ev("@" + "concat(" * 150 + "'x'" + ")" * 150) == "x"

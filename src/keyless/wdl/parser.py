@@ -21,6 +21,8 @@ from keyless.wdl.values import INT64_MAX, INT64_MIN
 _NOT_IDENT = set(".,()[]{}@?'")
 _NUMBER = re.compile(r"[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?")
 _KEYWORDS = {"null": None, "true": True, "false": False}
+# Calls nested deeper than this are refused: evaluation recurses once per level and Python's stack is finite.
+MAX_DEPTH = 200
 
 
 def is_space(ch: str) -> bool:
@@ -47,12 +49,13 @@ def parse_expression(text: str, offset: int = 0) -> Node:
 
 
 class _Parser:
-    __slots__ = ("offset", "pos", "text")
+    __slots__ = ("depth", "offset", "pos", "text")
 
     def __init__(self, text: str, offset: int) -> None:
         self.text = text
         self.pos = 0
         self.offset = offset
+        self.depth = 0
 
     def fail(self, message: str, pos: int | None = None):
         where = self.pos if pos is None else pos
@@ -71,6 +74,15 @@ class _Parser:
         return self.text[self.pos] if self.pos < len(self.text) else ""
 
     def expression(self) -> Node:
+        self.depth += 1
+        if self.depth > MAX_DEPTH:
+            self.fail(f"expressions nested more than {MAX_DEPTH} levels deep are not supported")
+        try:
+            return self._expression()
+        finally:
+            self.depth -= 1
+
+    def _expression(self) -> Node:
         self.skip_space()
         start = self.pos
         ch = self.peek()
