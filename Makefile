@@ -25,6 +25,8 @@ bench: $(STAMP)
 	$(BIN)/python bench/tokens.py
 	$(BIN)/python bench/gateway.py
 	$(BIN)/python bench/forwarding.py
+	$(BIN)/python bench/workflows.py
+	$(BIN)/python bench/startup.py
 
 clean:
 	rm -rf $(VENV)
