@@ -141,7 +141,7 @@ def text_of(value: Any) -> str:
     """A value as text, envelopes decoded (Logic Apps' `objectToString`)."""
     if is_envelope(value):
         return envelope_text(value)
-    from keyless.wdl.text import to_text  # the core module; imported late so this module loads on its own
+    from keyless.wdl.text import to_text  # late: keyless.wdl.text may use envelope_text from here
 
     return to_text(value)
 

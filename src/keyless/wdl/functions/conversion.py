@@ -17,6 +17,8 @@ from keyless.wdl.functions import binary as bin_
 from keyless.wdl.functions import numbers_parse as np
 from keyless.wdl.functions.json_parse import parse_json_text
 from keyless.wdl.functions.registry import function
+from keyless.wdl.functions.xml_json import xml_text_to_json
+from keyless.wdl.text import to_json_text, to_text
 from keyless.wdl.values import CONTENT, CONTENT_TYPE, INT64_MAX, INT64_MIN, is_bool, is_envelope, type_name
 
 
@@ -40,8 +42,6 @@ def _raw_text(value: Any) -> str:
     JSON (which then does not parse: `int(binary('1'))` fails as in the host)."""
     if isinstance(value, str):
         return value
-    from keyless.wdl.text import to_json_text, to_text
-
     if not is_bool(value) and isinstance(value, (int, float, Decimal)):
         return to_text(value)
     return to_json_text(value)
@@ -64,8 +64,6 @@ def json_(ctx: Any, args: list[Any]) -> Any:
     if is_envelope(value):
         content_type = str(value[CONTENT_TYPE])
         if bin_.mime_part(content_type) in ("application/xml", "text/xml"):
-            from keyless.wdl.functions.xml_json import xml_text_to_json
-
             return xml_text_to_json(bin_.envelope_text(value))
         return parse_json_text(bin_.envelope_text(value))
     if value is None:

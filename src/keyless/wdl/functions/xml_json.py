@@ -15,6 +15,7 @@ from typing import Any
 from keyless.wdl.errors import ExpressionError
 from keyless.wdl.functions import binary as bin_
 from keyless.wdl.functions import xml_dom as dom
+from keyless.wdl.text import to_json_text
 
 TEXT = "#text"
 CDATA = "#cdata-section"
@@ -146,8 +147,6 @@ def sanitize_name(name: str) -> str:
 def _scalar_text(value: Any) -> str:
     if isinstance(value, str):
         return value
-    from keyless.wdl.text import to_json_text
-
     return to_json_text(value)
 
 
