@@ -7,10 +7,11 @@ first (ids.run_name), so "newest first" is ascending primary-key order and pagin
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
@@ -390,15 +391,23 @@ class RunHistory:
         after: str | None = None,
         status: str | None = None,
         trigger_name: str | None = None,
+        start_bounds: Sequence[tuple[str, str]] = (),
     ) -> list[RunView]:
-        """Up to `limit` runs newest first, those after run name `after` (keyset paging)."""
+        """Up to `limit` runs newest first, those after run name `after` (keyset paging). `start_bounds` are
+        (`ge`|`gt`|`le`|`lt`, timestamp) on the start time, timestamps in `ids.timestamp` form (so they compare
+        as text)."""
         query = select(WorkflowRunRow).where(WorkflowRunRow.workflow_key == workflow_id.lower())
         if after is not None:
             query = query.where(WorkflowRunRow.run_name > after)
         if status is not None:
             query = query.where(WorkflowRunRow.status == status)
         if trigger_name is not None:
-            query = query.where(WorkflowRunRow.trigger_name == trigger_name)
+            query = query.where(func.lower(WorkflowRunRow.trigger_name) == trigger_name.lower())
+        for op, moment in start_bounds:
+            column = WorkflowRunRow.start_time
+            query = query.where(
+                {"ge": column >= moment, "gt": column > moment, "le": column <= moment, "lt": column < moment}[op]
+            )
         async with self.store.session() as session:
             rows = (await session.scalars(query.order_by(WorkflowRunRow.run_name).limit(limit))).all()
         return [_run_view(r) for r in rows]
