@@ -1,0 +1,43 @@
+"""What the control actions share: the nested `actions` map, and the outcome of a container from its status."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from keyless.workflows.actions.base import CompileContext, Outcome
+from keyless.workflows.paths import child
+from keyless.workflows.records import CANCELLED, FAILED, SUCCEEDED
+from keyless.workflows.status import SCOPE_FAILED_MESSAGE
+
+
+def field(spec: dict[str, Any], name: str) -> tuple[str, Any] | None:
+    """(the key as written, value) for a field matched ignoring case."""
+    for key, value in spec.items():
+        if key.lower() == name.lower():
+            return key, value
+    return None
+
+
+def nested_actions(spec: dict[str, Any], ctx: CompileContext, path: str = "") -> Any:
+    """Compile `<path>.actions` (an absent map is empty)."""
+    holder = spec
+    key = "actions"
+    found = field(holder, key)
+    if found is not None and not isinstance(found[1], dict):
+        raise ctx.error(child(path, found[0]) if path else found[0], "The 'actions' property must be an object.")
+    raw = found[1] if found else {}
+    return ctx.compile_actions(raw, child(path, found[0] if found else key) if path else (found[0] if found else key))
+
+
+def container_outcome(status: str, **extra: Any) -> Outcome:
+    """A container's record from its children's status: Failed -> ActionFailed (reference §3.5)."""
+    if status == SUCCEEDED:
+        return Outcome(SUCCEEDED, "NotSpecified", **{"has_inputs": False, "has_outputs": False, **extra})
+    if status == CANCELLED:
+        return Outcome(CANCELLED, "Cancelled", **{"has_inputs": False, "has_outputs": False, **extra})
+    return Outcome(
+        FAILED,
+        "ActionFailed",
+        error={"code": "ActionFailed", "message": SCOPE_FAILED_MESSAGE},
+        **{"has_inputs": False, "has_outputs": False, **extra},
+    )
