@@ -2,8 +2,9 @@
 
 A function module declares its functions with `@function("name", min_args, max_args)`; `max_args=None` is
 variadic. Eager functions get `(ctx, args)` with every argument already evaluated left to right. Lazy ones
-(`and`, `or`, `if`, `coalesce` is eager) get `(ctx, thunks)`, a list of zero-argument callables that evaluate
-one argument each, and call only what they need. The parser checks names and argument counts when a
+(`and`, `or`, `if`, and `coalesce`, which stops at the first non-null as IllogicApps records) get
+`(ctx, thunks)`, a list of zero-argument callables that evaluate one argument each, and call only what they
+need. The parser checks names and argument counts when a
 definition is saved only for arity; an unknown name is an evaluation-time error
 (`The template function 'nope' is not defined or not valid.`), as in Logic Apps, because `@and(false, nope())`
 must still be false.
