@@ -25,12 +25,14 @@ from keyless.identity.oauth import LoginService
 from keyless.platform.hosts import HostAliases
 from keyless.platform.settings import Settings
 from keyless.services import Services
+from keyless.workflows.triggers.request import RequestTriggerApp
 
 log = logging.getLogger("keyless")
 
-# Listener order fixes the ports when `--port N` is given: login N, graph N+1, management N+2, identity N+3.
-LISTENERS = ("login", "graph", "management", "identity")
-TLS_LISTENERS = frozenset({"login", "graph", "management"})
+# Listener order fixes the ports when `--port N` is given: login N, graph N+1, management N+2, identity N+3,
+# logic (workflow callback URLs) N+4.
+LISTENERS = ("login", "graph", "management", "identity", "logic")
+TLS_LISTENERS = frozenset({"login", "graph", "management", "logic"})
 
 
 class _Server(uvicorn.Server):
@@ -109,6 +111,7 @@ def endpoints_document(services: Services, admin_secret: str) -> dict[str, Any]:
         "graph": e.graph,
         "management": e.management,
         "identity": e.identity,
+        "logic": e.logic,
         "ca_cert": str(services.tls.ca_cert),
         "admin": {"client_id": inst.admin_app_id, "client_secret": admin_secret},
         "pid": os.getpid(),
@@ -125,14 +128,27 @@ async def build(settings: Settings) -> tuple[Services, list[Listener]]:
     e.graph = f"https://{host}:{socks['graph'].getsockname()[1]}"
     e.management = f"https://{host}:{socks['management'].getsockname()[1]}"
     e.identity = f"http://{host}:{socks['identity'].getsockname()[1]}"
-    services.aliases = HostAliases.for_endpoints(e.login, e.graph, e.management)
+    e.logic = f"https://{host}:{socks['logic'].getsockname()[1]}"
+    services.aliases = HostAliases.for_endpoints(e.login, e.graph, e.management, e.logic)
+    services.workflows.base_url = e.logic
     routes = {
         "login": LoginService(services.tokens).routes(),
         "graph": GraphApp(services).routes(),
         "management": services.management.routes(),
         "identity": ManagedIdentityApp(services).routes(),
+        "logic": RequestTriggerApp(services.workflows).routes() + _content_routes(services),
     }
     return services, [Listener(n, socks[n], routes[n], n in TLS_LISTENERS) for n in LISTENERS]
+
+
+def _content_routes(services: Services) -> list[BaseRoute]:
+    """Run-history content links (inputsLink/outputsLink) live on the logic listener, beside the callbacks."""
+    plane = getattr(services, "workflow_plane", None)
+    if plane is None:
+        return []
+    from keyless.workflows.management import contents
+
+    return list(contents.routes(plane))
 
 
 def summary(doc: dict[str, Any]) -> str:
@@ -143,6 +159,7 @@ def summary(doc: dict[str, Any]) -> str:
             f"  graph       {doc['graph']}/v1.0",
             f"  management  {doc['management']}/subscriptions/{doc['subscription_id']}",
             f"  identity    {doc['identity']}",
+            f"  logic       {doc['logic']}",
             f"  CA          {doc['ca_cert']}",
             "  admin       client id and secret in endpoints.json (owner-only)",
         ]
@@ -186,6 +203,10 @@ async def serve(settings: Settings, *, ready: asyncio.Event | None = None, stop:
         if settings.gateway_workers > 1:
             workers = GatewayWorkers(settings)
             workers.start()
+        try:  # after the listeners: resumed runs call them
+            await services.workflows.start_up()
+        except Exception:
+            log.exception("The workflow runtime did not start")
         secret = await resolve_admin_secret(services)
         doc = endpoints_document(services, secret)
         write_private_json(settings.data_dir / "endpoints.json", doc)
@@ -194,6 +215,8 @@ async def serve(settings: Settings, *, ready: asyncio.Event | None = None, stop:
             ready.set()
         await stop.wait()
     finally:
+        with contextlib.suppress(Exception):
+            await services.workflows.close()  # runs in flight stay Running and resume at the next start
         if workers is not None:
             await workers.stop()
         for s in servers:

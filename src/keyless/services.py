@@ -33,6 +33,7 @@ class Endpoints:
     graph: str = ""
     management: str = ""
     identity: str = ""
+    logic: str = ""  # Logic Apps callback URLs (Request triggers)
 
 
 @dataclass
@@ -53,6 +54,7 @@ class Services:
     aliases: HostAliases = field(default_factory=HostAliases)
     new_admin_secret: str | None = None
     gateways: Any = None  # keyless.gateway.app.Gateways: one listener per APIM service
+    workflows: Any = None  # keyless.workflows.runtime.WorkflowRuntime: Logic Apps runs
 
     @classmethod
     async def open(cls, settings: Settings) -> Services:
@@ -96,6 +98,7 @@ class Services:
         services.gateways = Gateways.for_services(services)
         register_key_management(management, keys)
         register_apim(services)
+        _register_workflows(services)
         return services
 
     async def close(self) -> None:
@@ -104,6 +107,18 @@ class Services:
     @property
     def data_dir(self) -> Path:
         return self.settings.data_dir
+
+
+def _register_workflows(services: Services) -> None:
+    """The workflow runtime (it starts nothing until `start_up`) and the Microsoft.Logic ARM types."""
+    from keyless.workflows.runtime import WorkflowRuntime
+
+    services.workflows = WorkflowRuntime(services)
+    try:
+        from keyless.workflows.management import register
+    except ImportError:  # the ARM face lands separately; the runtime works without it
+        return
+    register(services)
 
 
 async def _ensure_default_group(groups: ResourceGroups, instance: Instance) -> None:

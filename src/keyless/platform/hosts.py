@@ -12,6 +12,8 @@ from urllib.parse import urlsplit, urlunsplit
 LOGIN_HOSTS = ("login.microsoftonline.com", "login.windows.net", "login.microsoft.com", "sts.windows.net")
 GRAPH_HOSTS = ("graph.microsoft.com",)
 MANAGEMENT_HOSTS = ("management.azure.com", "management.core.windows.net")
+# Logic Apps callback hosts (`prod-00.westeurope.logic.azure.com`): any region, any scale unit.
+LOGIC_SUFFIX = "logic.azure.com"
 
 
 @dataclass
@@ -49,9 +51,11 @@ class HostAliases:
         return urlunsplit((target.scheme, target.netloc, path, parts.query, parts.fragment))
 
     @classmethod
-    def for_endpoints(cls, login: str, graph: str, management: str) -> HostAliases:
+    def for_endpoints(cls, login: str, graph: str, management: str, logic: str | None = None) -> HostAliases:
         aliases = cls()
         aliases.add(LOGIN_HOSTS, login)
         aliases.add(GRAPH_HOSTS, graph)
         aliases.add(MANAGEMENT_HOSTS, management)
+        if logic:
+            aliases.add_suffix(LOGIC_SUFFIX, logic)
         return aliases

@@ -1,0 +1,114 @@
+"""Runs on DBOS Transact (decision 0004): each run is a DBOS workflow whose id is the run name.
+
+DBOS gives the durable start (a run accepted is a run executed) and recovery of pending runs at `launch()`.
+The DBOS function only names the run; what the run does is keyless's (`execute`: the run's trigger record and
+definition version from keyless's tables, the interpreter, the store's journal).
+
+DBOS is a process-wide singleton. Importing this module registers the workflow function and nothing else: no
+database, no threads. Only one `DurableRuns` per process can own DBOS; another one (a second in-process keyless
+in a test process) is refused by `launch()` and its runtime runs without DBOS.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import sqlite3
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from dbos import DBOS, SetWorkflowID
+
+from keyless.platform.settings import Settings
+
+log = logging.getLogger("keyless.workflows")
+
+WORKFLOW_NAME = "keyless_workflow_run"
+# Fixed, not DBOS's default hash of the code: a run started by one build of keyless is recovered by the next
+# (keyless's journal, not DBOS's step log, is what a resumed run reads).
+APP_VERSION = "keyless-runs-1"
+
+Execute = Callable[[str, str], Awaitable[None]]  # (workflow id, run name)
+
+_owner: DurableRuns | None = None
+
+
+@DBOS.workflow(name=WORKFLOW_NAME)
+async def _run(workflow_id: str, run_name: str) -> None:
+    owner = _owner
+    if owner is None:  # DBOS only calls this between launch and shutdown, when there is an owner
+        raise RuntimeError("No keyless runtime owns DBOS in this process.")
+    await owner.execute(workflow_id, run_name)
+
+
+def system_database_url(settings: Settings) -> str:
+    """`dbos.sqlite` beside keyless.db, or keyless's own PostgreSQL database (DBOS keeps to its `dbos` schema)."""
+    url = settings.database_url or ""
+    for prefix in ("postgres://", "postgresql://", "postgresql+asyncpg://", "postgresql+psycopg://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix) :]
+    return f"sqlite:///{settings.data_dir / 'dbos.sqlite'}"
+
+
+def _wal(url: str) -> None:
+    """WAL on the SQLite file (persistent once set): DBOS's writers then do not block keyless's readers."""
+    path = url[len("sqlite:///") :]
+    with contextlib.closing(sqlite3.connect(path)) as conn:
+        conn.execute("PRAGMA journal_mode=WAL")
+
+
+class DurableRuns:
+    """The DBOS side of the runtime: launch (with recovery), start a run, shut down."""
+
+    def __init__(self, settings: Settings, execute: Execute) -> None:
+        self.settings = settings
+        self.execute = execute
+        self.url = system_database_url(settings)
+        self.active = False
+
+    def launch(self) -> bool:
+        """Create and launch DBOS; pending runs are recovered (re-executed) soon after. Call it on the event
+        loop that serves keyless: DBOS then runs recovered workflows on that loop. False when another runtime of
+        this process owns DBOS."""
+        global _owner
+        if _owner is not None and _owner is not self:
+            log.warning("DBOS is owned by another keyless in this process; runs here are not durable")
+            return False
+        if self.url.startswith("sqlite:///"):
+            _wal(self.url)
+        config: Any = {
+            "name": "keyless",
+            "system_database_url": self.url,
+            "application_version": APP_VERSION,
+            "log_level": "WARNING",
+        }
+        _owner = self
+        try:
+            DBOS(config=config)
+            DBOS.launch()
+        except BaseException:
+            _owner = None
+            with contextlib.suppress(Exception):
+                DBOS.destroy()
+            raise
+        self.active = True
+        return True
+
+    async def start(self, workflow_id: str, run_name: str) -> None:
+        """Start the run's DBOS workflow (the id is the run name, so starting twice is one workflow)."""
+        with SetWorkflowID(run_name):
+            await DBOS.start_workflow_async(_run, workflow_id, run_name)
+
+    async def known(self, run_name: str) -> bool:
+        """Whether DBOS has the run (pending or finished): a run without one was accepted but never started."""
+        return await DBOS.get_workflow_status_async(run_name) is not None
+
+    def shutdown(self) -> None:
+        global _owner
+        if not self.active:
+            return
+        self.active = False
+        try:
+            DBOS.destroy()
+        finally:
+            _owner = None

@@ -1,0 +1,455 @@
+"""The workflow runtime of `keyless up`: starting runs, executing them durably, cancel, resubmit, recovery.
+
+`start` records the run (its trigger record is the trigger history) and hands it to DBOS (durable.py), which
+calls back `_execute` with the run's name: the definition version the run started on (compiled once per
+version and cached), the interpreter, the store's journal and a `WorkflowRunHost`. A caller waiting for the
+Response action (the Request trigger, a parent's Workflow action) gets a future resolved by `respond`.
+
+Without DBOS (another keyless in the same process owns it) runs execute as plain tasks: same results, no
+recovery after a crash.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
+
+from keyless.identity.managed_identity.hosting import IdentityHosts
+from keyless.platform.errors import KeylessError
+from keyless.workflows import ids
+from keyless.workflows.access_keys import AccessKeys
+from keyless.workflows.durable import DurableRuns
+from keyless.workflows.history import RunFinished, RunHistory
+from keyless.workflows.host import ResponseMessage
+from keyless.workflows.records import FAILED, FINISHED, SUCCEEDED, ActionRecord, RunOutcome
+from keyless.workflows.run_host import OutboundHttp, RunContext, WorkflowRunHost
+from keyless.workflows.triggers import recurrence
+
+if TYPE_CHECKING:
+    from keyless.services import Services
+
+log = logging.getLogger("keyless.workflows")
+
+WORKFLOW_TYPE = "Microsoft.Logic/workflows"
+DEFINITION_PATH = "properties.definition"
+
+
+class WorkflowNotFound(KeylessError):
+    status = 404
+    code = "WorkflowNotFound"
+
+
+class TriggerNotFound(KeylessError):
+    status = 404
+    code = "WorkflowTriggerNotFound"
+
+
+class WorkflowDisabled(KeylessError):
+    status = 409
+    code = "WorkflowDisabled"  # [unconfirmed] Azure's code for invoking a disabled workflow
+
+
+@dataclass
+class CompiledVersion:
+    """One definition version, compiled once: what every run of that version needs."""
+
+    workflow: Any  # definition.CompiledWorkflow
+    definition: dict[str, Any]
+    has_response: bool
+
+
+@dataclass
+class WorkflowHead:
+    """What the request path needs of a workflow, cached until the workflow changes."""
+
+    workflow_id: str
+    name: str
+    endpoint_id: str  # the 32-hex id its callback URLs carry (x-ms-workflow-id)
+    version: str
+    enabled: bool
+    triggers: dict[str, dict[str, Any]]  # lower-case name -> trigger definition
+    trigger_names: dict[str, str]  # lower-case name -> name as defined
+    compiled: CompiledVersion
+
+
+@dataclass
+class StartedRun:
+    workflow_id: str
+    run_name: str
+    trigger_name: str
+    version: str
+    client_tracking_id: str
+    tracking_id: str
+    # Resolved with the Response action's message, or None when the run ended without answering.
+    response: asyncio.Future[ResponseMessage | None] | None = None
+    has_response: bool = False
+    workflow_name: str = ""
+
+
+@dataclass
+class _Live:
+    """A run executing in this process."""
+
+    cancel: asyncio.Event = field(default_factory=asyncio.Event)
+    task: asyncio.Task[Any] | None = None
+
+
+def _ci(mapping: Any, name: str) -> Any:
+    if isinstance(mapping, Mapping):
+        for key, value in mapping.items():
+            if key.lower() == name.lower():
+                return value
+    return None
+
+
+def has_response_action(actions: Any) -> bool:
+    """Whether any action, at any depth, is a Response (the caller then waits for it)."""
+    if not isinstance(actions, Mapping):
+        return False
+    for action in actions.values():
+        if not isinstance(action, Mapping):
+            continue
+        if str(_ci(action, "type") or "").lower() == "response":
+            return True
+        nested = [_ci(action, "actions"), _ci(_ci(action, "else"), "actions"), _ci(action, "default")]
+        nested += [_ci(case, "actions") for case in (_ci(action, "cases") or {}).values() if isinstance(case, Mapping)]
+        if any(has_response_action(n if _ci(n, "actions") is None else _ci(n, "actions")) for n in nested if n):
+            return True
+    return False
+
+
+class WorkflowRuntime:
+    def __init__(self, services: Services) -> None:
+        self.services = services
+        self.history = RunHistory(services.store)
+        self.keys = AccessKeys(services.store)
+        self.http = OutboundHttp(services.tls.ca_cert)
+        self.identity_hosts = IdentityHosts(services.store, services.directory, services.resources, services.tokens)
+        self.durable = DurableRuns(services.settings, self._execute)
+        self.scheduler = recurrence.RecurrenceScheduler(self._fire_recurrence)
+        self.base_url = ""  # the logic listener, set by keyless.server once bound
+        self.app_settings: dict[str, Any] = {}
+        self._heads: dict[str, WorkflowHead] = {}
+        self._compiled: dict[tuple[str, str], CompiledVersion] = {}
+        self._waiters: dict[str, asyncio.Future[ResponseMessage | None]] = {}
+        self._live: dict[str, _Live] = {}
+        self._plain_tasks: set[asyncio.Task[Any]] = set()
+        self._running = False
+        self._closing = False
+        self._durable_tried = False
+
+    # --- life cycle ---------------------------------------------------------------------------------
+
+    def callback_base_url(self) -> str:
+        return self.base_url
+
+    async def start_up(self) -> None:
+        """After the listeners are up: DBOS (recovering runs a crash interrupted) when there are runs to resume;
+        runs accepted but never handed to DBOS; the Recurrence schedules."""
+        self._running = True
+        unfinished = await self.history.unfinished_runs()
+        if unfinished:
+            await self._ensure_durable()
+            for workflow_id, run_name in unfinished:
+                if self.durable.active and await self.durable.known(run_name):
+                    continue  # DBOS recovers it
+                await self._launch(workflow_id, run_name)
+        for body in await self._all_workflows():
+            await self._schedule(body, just_saved=False)
+
+    async def close(self) -> None:
+        """Stop: runs in flight stay Running (resumed at the next start), schedules stop, DBOS shuts down."""
+        self._closing = True
+        self._running = False
+        await self.scheduler.close()
+        tasks = [live.task for live in self._live.values() if live.task is not None] + list(self._plain_tasks)
+        for task in tasks:
+            task.cancel()
+        for task in tasks:
+            with contextlib.suppress(BaseException):
+                await task
+        for waiter in self._waiters.values():
+            if not waiter.done():
+                waiter.cancel()
+        await self.http.close()
+        if self.durable.active:
+            await asyncio.to_thread(self.durable.shutdown)
+
+    async def _ensure_durable(self) -> None:
+        """DBOS starts on first need: a keyless that never runs a workflow (most test processes) never starts it."""
+        if self._durable_tried:
+            return
+        self._durable_tried = True
+        try:
+            self.durable.launch()  # on this loop, so DBOS runs recovered workflows here too
+        except Exception:
+            log.exception("DBOS did not start; workflow runs are not durable")
+
+    # --- workflows ----------------------------------------------------------------------------------
+
+    async def _all_workflows(self) -> list[dict[str, Any]]:
+        return await self.services.resources.by_type(WORKFLOW_TYPE, self.services.instance.subscription_id)
+
+    async def workflow_by_endpoint(self, endpoint_id: str) -> str | None:
+        return await self.keys.workflow_for(endpoint_id)
+
+    async def workflow_by_name(self, name: str) -> str | None:
+        """Standard's URL names the workflow only: the one workflow of that name in the subscription."""
+        found = [b for b in await self._all_workflows() if str(b.get("name", "")).lower() == name.lower()]
+        return str(found[0]["id"]) if len(found) == 1 else None
+
+    async def head(self, workflow_id: str) -> WorkflowHead:
+        key = workflow_id.lower()
+        cached = self._heads.get(key)
+        if cached is not None:
+            return cached
+        body = await self.services.resources.get(workflow_id)
+        if body is None:
+            raise WorkflowNotFound(f"The workflow '{workflow_id.rsplit('/', 1)[-1]}' could not be found.")
+        props = body.get("properties") or {}
+        version = props.get("version")
+        if not version:
+            versions = await self.history.versions(workflow_id)
+            if not versions:
+                raise WorkflowNotFound(f"The workflow '{body.get('name')}' has no definition version.")
+            version = versions[0]
+        compiled = await self.compiled(workflow_id, str(version))
+        triggers = _ci(compiled.definition, "triggers") or {}
+        head = WorkflowHead(
+            workflow_id=str(body.get("id") or workflow_id),
+            name=str(body.get("name") or workflow_id.rsplit("/", 1)[-1]),
+            endpoint_id=await self.keys.endpoint_id(workflow_id),
+            version=str(version),
+            enabled=str(props.get("state") or "Enabled").lower() == "enabled",
+            triggers={k.lower(): v for k, v in triggers.items() if isinstance(v, dict)},
+            trigger_names={k.lower(): k for k in triggers},
+            compiled=compiled,
+        )
+        self._heads[key] = head
+        return head
+
+    async def compiled(self, workflow_id: str, version: str) -> CompiledVersion:
+        key = (workflow_id.lower(), version)
+        found = self._compiled.get(key)
+        if found is not None:
+            return found
+        stored = await self.history.version(workflow_id, version)
+        if stored is None:
+            raise WorkflowNotFound(f"The workflow version '{version}' could not be found.")
+        from keyless.workflows.definition import compile_definition
+
+        definition = stored["definition"]
+        workflow = compile_definition(definition, path=DEFINITION_PATH, parameters=stored.get("parameters") or {})
+        found = CompiledVersion(workflow, definition, has_response_action(_ci(definition, "actions")))
+        self._compiled[key] = found
+        return found
+
+    async def on_workflow_changed(self, workflow_id: str) -> None:
+        """A PUT, PATCH, enable, disable or DELETE: forget the cached head and reschedule its Recurrence."""
+        key = workflow_id.lower()
+        self._heads.pop(key, None)
+        # Versions never change, but a deleted workflow's versions go; drop them so a re-created one recompiles.
+        for cached in [k for k in self._compiled if k[0] == key]:
+            self._compiled.pop(cached, None)
+        self.scheduler.remove(workflow_id)
+        if not self._running:
+            return
+        body = await self.services.resources.get(workflow_id)
+        if body is not None:
+            await self._schedule(body, just_saved=True)
+
+    async def _schedule(self, body: dict[str, Any], *, just_saved: bool) -> None:
+        props = body.get("properties") or {}
+        if str(props.get("state") or "Enabled").lower() != "enabled":
+            return
+        triggers = _ci(props.get("definition"), "triggers") or {}
+        for name, trigger in triggers.items():
+            if not isinstance(trigger, Mapping) or str(_ci(trigger, "type") or "").lower() != "recurrence":
+                continue
+            raw = _ci(trigger, "recurrence") or {}
+            try:
+                rec = recurrence.parse(raw)
+            except ValueError as exc:  # the definition was accepted; keep running, but say why nothing fires
+                log.warning("Recurrence trigger %s of %s is not scheduled: %s", name, body.get("id"), exc)
+                continue
+            anchor = _parse_time(props.get("changedTime")) or datetime.now(UTC)
+            schedule = recurrence.Schedule(str(body["id"]), name, rec, anchor)
+            self.scheduler.set(schedule, fire_now=just_saved and rec.start is None)
+
+    async def _fire_recurrence(self, schedule: recurrence.Schedule, when: datetime) -> None:
+        head = await self.head(schedule.workflow_id)
+        if not head.enabled:
+            return
+        await self.start(schedule.workflow_id, schedule.trigger_name, None, scheduled_time=when)
+
+    # --- runs ---------------------------------------------------------------------------------------
+
+    async def start(
+        self,
+        workflow_id: str,
+        trigger_name: str,
+        trigger_outputs: Any,
+        *,
+        wait_response: bool = False,
+        client_tracking_id: str | None = None,
+        scheduled_time: datetime | None = None,
+        parent: RunContext | None = None,
+    ) -> StartedRun:
+        """Accept a run: its row (trigger record = trigger history) is written, then DBOS starts it.
+
+        `trigger_outputs` None means the trigger has no outputs link (Recurrence). With `wait_response` the
+        returned `response` future resolves with the Response action's message, or None if the run ends
+        without one."""
+        head = await self.head(workflow_id)
+        trigger = head.triggers.get(trigger_name.lower())
+        if trigger is None:
+            raise TriggerNotFound(f"The workflow '{head.name}' does not have a trigger named '{trigger_name}'.")
+        name = head.trigger_names[trigger_name.lower()]
+        run_name = ids.run_name()
+        now = ids.timestamp()
+        tracking_id = ids.tracking_id()
+        client_id = client_tracking_id or (parent.client_tracking_id if parent else None) or run_name
+        inputs = _ci(trigger, "inputs")
+        record = ActionRecord(
+            key=name,
+            name=name,
+            status=SUCCEEDED,
+            code="OK",
+            start_time=ids.timestamp(scheduled_time) if scheduled_time else now,
+            end_time=now,
+            inputs=inputs,
+            outputs=trigger_outputs,
+            has_inputs=inputs is not None and trigger_outputs is not None,
+            has_outputs=trigger_outputs is not None,
+            tracking_id=tracking_id,
+            client_tracking_id=client_id,
+        )
+        started = StartedRun(
+            workflow_id=head.workflow_id,
+            run_name=run_name,
+            trigger_name=name,
+            version=head.version,
+            client_tracking_id=client_id,
+            tracking_id=tracking_id,
+            has_response=head.compiled.has_response,
+            workflow_name=head.name,
+        )
+        if wait_response:
+            started.response = self._waiters[run_name] = asyncio.get_running_loop().create_future()
+        try:
+            await self.history.create_run(
+                head.workflow_id,
+                run_name,
+                version=head.version,
+                trigger_name=name,
+                trigger=record,
+                client_tracking_id=client_id,
+            )
+            await self._launch(head.workflow_id, run_name)
+        except BaseException:
+            self._waiters.pop(run_name, None)
+            raise
+        return started
+
+    async def _launch(self, workflow_id: str, run_name: str) -> None:
+        await self._ensure_durable()
+        if self.durable.active:
+            await self.durable.start(workflow_id, run_name)
+            return
+        task = asyncio.create_task(self._execute(workflow_id, run_name), name=f"run {run_name}")
+        self._plain_tasks.add(task)
+        task.add_done_callback(self._plain_tasks.discard)
+
+    async def _execute(self, workflow_id: str, run_name: str) -> None:
+        """One run, start to end (or resumed from its journal). Never raises for the run's own failures: DBOS
+        then records the workflow as done and the run's status is what the history says."""
+        if run_name in self._live:  # already executing here (DBOS recovery racing a start); one is enough
+            return
+        live = self._live[run_name] = _Live(task=asyncio.current_task())
+        try:
+            run = await self.history.run(workflow_id, run_name)
+            if run is None or run.status in FINISHED:
+                return
+            journal = self.history.journal(workflow_id, run_name)
+            try:
+                compiled = await self.compiled(workflow_id, run.version)
+                head_name = workflow_id.rsplit("/", 1)[-1]
+                context = RunContext(workflow_id, head_name, run_name, run.version, run.client_tracking_id)
+                host = WorkflowRunHost(self, context, cancel=live.cancel, durable_sleep=self.durable.active)
+                await self._interpret(compiled, run, journal, host, live.cancel)
+            except RunFinished:
+                pass  # cancelled meanwhile
+            except asyncio.CancelledError:
+                raise  # keyless is stopping: the run stays Running and resumes at the next start
+            except Exception as exc:
+                log.exception("Run %s of %s failed in the runtime", run_name, workflow_id)
+                error = {"code": getattr(exc, "code", "InternalServerError"), "message": str(exc)}
+                with contextlib.suppress(Exception):
+                    await journal.finish(RunOutcome(FAILED, code=error["code"], error=error))
+        finally:
+            self._live.pop(run_name, None)
+            waiter = self._waiters.get(run_name)
+            if waiter is not None and not waiter.done() and not self._closing:
+                waiter.set_result(None)
+
+    async def _interpret(self, compiled: CompiledVersion, run: Any, journal: Any, host: Any, cancel: Any) -> None:
+        from keyless.workflows.engine import execute_run
+        from keyless.workflows.run_state import RunInfo
+
+        info = RunInfo(
+            run_name=run.name,
+            workflow_id=run.workflow_id,
+            workflow_name=run.workflow_id.rsplit("/", 1)[-1],
+            location=self.services.instance.location,
+            client_tracking_id=run.client_tracking_id,
+            version=run.version,
+        )
+        await execute_run(compiled.workflow, info, run.trigger, journal, host, cancel=cancel)
+
+    async def respond(self, workflow_id: str, run_name: str, message: ResponseMessage) -> bool:
+        """The Response action's answer to the waiting caller; False when nobody waits (or it answered)."""
+        waiter = self._waiters.get(run_name)
+        if waiter is None or waiter.done():
+            return False
+        if not await self.history.mark_response_sent(workflow_id, run_name):
+            return False
+        waiter.set_result(message)
+        return True
+
+    def forget_waiter(self, run_name: str) -> None:
+        """The caller stopped waiting (timeout, disconnect): a later Response finds nobody."""
+        waiter = self._waiters.pop(run_name, None)
+        if waiter is not None and not waiter.done():
+            waiter.cancel()
+
+    async def cancel(self, workflow_id: str, run_name: str) -> bool:
+        """Cancel a run that has not finished; False if it had. Running actions learn it at their next checkpoint."""
+        cancelled = await self.history.cancel(workflow_id, run_name)
+        live = self._live.get(run_name)
+        if live is not None:
+            live.cancel.set()
+        return cancelled
+
+    async def resubmit(self, workflow_id: str, run_name: str) -> StartedRun:
+        """A new run from an old run's trigger record (nobody waits: a Response in it is Skipped)."""
+        old = await self.history.run(workflow_id, run_name)
+        if old is None:
+            raise KeylessError(f"The workflow run '{run_name}' could not be found.", status=404, code="NotFound")
+        outputs = old.trigger.outputs if old.trigger.has_outputs else None
+        return await self.start(workflow_id, old.trigger_name, outputs)
+
+    def appsetting(self, name: str) -> Any:
+        return self.app_settings.get(name)
+
+
+def _parse_time(value: Any) -> datetime | None:
+    if not isinstance(value, str) or not value:
+        return None
+    with contextlib.suppress(ValueError):
+        return recurrence._start(value, recurrence.zone_named(None)).replace(tzinfo=UTC)  # type: ignore[union-attr]
+    return None

@@ -1,0 +1,238 @@
+"""The Request trigger's callback listener (reference §2.1): the `logic` listener of `keyless up`.
+
+Both URL shapes are served, with the same SAS query (`sp`, `sv`, `sig`, optional `se`):
+  Consumption `/workflows/{endpoint id}/triggers/{t}/paths/invoke[/{relativePath}]` (and the older `/run`),
+  Standard    `/api/{workflow name}/triggers/{t}/invoke[/{relativePath}]`.
+The trigger's outputs are `{headers, queries (non-SAS only, absent if none), relativePathParameters, body}`;
+non-JSON bodies become content envelopes. Without a Response action the caller gets 202 at once; with one it
+waits for it (120 s, Consumption's inbound timeout).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from typing import Any
+from urllib.parse import parse_qsl, unquote
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+from keyless.platform.errors import KeylessError
+from keyless.workflows import callback
+from keyless.workflows.host import ResponseMessage
+from keyless.workflows.outbound.content import body_present, decode_body, encode_body
+from keyless.workflows.runtime import StartedRun, WorkflowHead, WorkflowRuntime, _ci
+
+METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"]
+SAS_PARAMETERS = frozenset({"api-version", "sp", "sv", "sig", "se"})
+RESPONSE_TIMEOUT = 120.0  # Consumption's inbound request timeout (reference §7)
+
+
+class TriggerRequestError(KeylessError):
+    pass
+
+
+def _error(status: int, code: str, message: str, headers: dict[str, str] | None = None) -> JSONResponse:
+    return JSONResponse({"error": {"code": code, "message": message}}, status_code=status, headers=headers)
+
+
+def match_relative_path(template: str | None, path: str) -> dict[str, str] | None:
+    """The `{name}` values of `path` (raw, still percent-encoded) under `template`; None if it does not match.
+    Literal segments compare case-insensitively; parameter values are URL-decoded."""
+    want = [s for s in (template or "").strip("/").split("/") if s]
+    got = [s for s in path.strip("/").split("/") if s]
+    if len(want) != len(got):
+        return None
+    values: dict[str, str] = {}
+    for pattern, segment in zip(want, got, strict=True):
+        if pattern.startswith("{") and pattern.endswith("}"):
+            values[pattern[1:-1]] = unquote(segment)
+        elif pattern.lower() != unquote(segment).lower():
+            return None
+    return values
+
+
+def _header_name(name: str) -> str:
+    """ASGI servers lower-case header names; the trigger outputs show them as HTTP writes them."""
+    return "-".join(part[:1].upper() + part[1:] for part in name.split("-"))
+
+
+class RequestTriggerApp:
+    def __init__(self, runtime: WorkflowRuntime) -> None:
+        self.runtime = runtime
+
+    def routes(self) -> list[Route]:
+        prefix = "/workflows/{endpoint}/triggers/{trigger}"
+        standard = "/api/{workflow}/triggers/{trigger}/invoke"
+        return [
+            Route(prefix + "/paths/invoke", self.consumption, methods=METHODS),
+            Route(prefix + "/paths/invoke/{rest:path}", self.consumption, methods=METHODS),
+            Route(prefix + "/run", self.consumption, methods=["POST"]),
+            Route(standard, self.standard, methods=METHODS),
+            Route(standard + "/{rest:path}", self.standard, methods=METHODS),
+        ]
+
+    async def consumption(self, request: Request) -> Response:
+        workflow_id = await self.runtime.workflow_by_endpoint(request.path_params["endpoint"])
+        return await self.invoke(request, workflow_id, request.path_params["endpoint"])
+
+    async def standard(self, request: Request) -> Response:
+        name = request.path_params["workflow"]
+        return await self.invoke(request, await self.runtime.workflow_by_name(name), name)
+
+    async def invoke(self, request: Request, workflow_id: str | None, shown: str) -> Response:
+        if workflow_id is None:
+            return _error(404, "WorkflowNotFound", f"The workflow '{shown}' could not be found.")
+        trigger_name = request.path_params["trigger"]
+        query = dict(parse_qsl(request.url.query, keep_blank_values=True))
+        try:
+            keys = await self.runtime.keys.keys(workflow_id)
+            callback.verify(keys, query, f"/triggers/{trigger_name}/run")
+        except callback.SasError as exc:
+            return JSONResponse(exc.body(), status_code=exc.status)
+        if "authorization" in request.headers:
+            return _error(
+                400,
+                "DirectApiRequestHasMoreThanOneAuthorization",
+                "The request has both SAS authentication scheme and 'Bearer' authorization scheme. Only one "
+                "scheme should be used.",
+            )
+        try:
+            head = await self.runtime.head(workflow_id)
+        except KeylessError as exc:
+            return _error(exc.status, exc.code, exc.message)
+        trigger = head.triggers.get(trigger_name.lower())
+        if trigger is None or str(_ci(trigger, "type") or "").lower() != "request":
+            return _error(
+                404,
+                "WorkflowTriggerNotFound",
+                f"The workflow '{head.name}' does not have a request trigger named '{trigger_name}'.",
+            )
+        if not head.enabled:
+            return _error(409, "WorkflowDisabled", f"The workflow '{head.name}' is disabled.")  # [unconfirmed]
+        inputs = _ci(trigger, "inputs") or {}
+        method = _ci(inputs, "method")
+        if method and str(method).upper() != request.method.upper():
+            return _error(
+                400,
+                "TriggerRequestMethodNotValid",
+                f"The HTTP method for this request is not valid: expected '{str(method).capitalize()}' and actual "
+                f"'{request.method}'.",
+            )  # [unconfirmed] code and message
+        raw_path = request.scope.get("raw_path", b"").decode("latin-1").split("?", 1)[0]
+        rest = raw_path.split("/invoke", 1)[1] if "/invoke" in raw_path else ""
+        relative = _ci(inputs, "relativePath")
+        parameters = match_relative_path(relative, rest)
+        if parameters is None:
+            return _error(
+                404,
+                "TriggerRelativePathNotFound",
+                f"The request path '{unquote(rest) or '/'}' does not match the trigger's relative path "
+                f"'{relative or ''}'.",
+            )  # [unconfirmed] code and message
+        body = await request.body()
+        content_type = request.headers.get("content-type")
+        outputs: dict[str, Any] = {"headers": {_header_name(k): v for k, v in request.headers.items()}}
+        queries = {k: v for k, v in query.items() if k.lower() not in SAS_PARAMETERS}
+        if queries:
+            outputs["queries"] = queries
+        if relative:
+            outputs["relativePathParameters"] = parameters
+        if body_present(body, content_type):
+            outputs["body"] = decode_body(body, content_type)
+        refused = self._schema_check(trigger, outputs.get("body"))
+        if refused is not None:
+            return refused
+        try:
+            started = await self.runtime.start(
+                head.workflow_id,
+                trigger_name,
+                outputs,
+                wait_response=head.compiled.has_response,
+                client_tracking_id=request.headers.get("x-ms-client-tracking-id"),
+            )
+        except KeylessError as exc:
+            return _error(exc.status, exc.code, exc.message)
+        return await self._answer(head, started, trigger)
+
+    def _schema_check(self, trigger: dict[str, Any], body: Any) -> Response | None:
+        options = str(_ci(trigger, "operationOptions") or "")
+        schema = _ci(_ci(trigger, "inputs") or {}, "schema")
+        if "enableschemavalidation" not in options.lower().replace(" ", "") or not isinstance(schema, dict):
+            return None
+        import jsonschema
+
+        try:
+            jsonschema.validate(body, schema)
+        except jsonschema.ValidationError as exc:
+            return _error(
+                400,
+                "TriggerInputSchemaMismatch",
+                f"The input body for trigger '{_ci(trigger, 'name') or 'manual'}' of type 'Request' did not match "
+                f"its schema definition. Error details: '{exc.message}'.",
+            )  # [unconfirmed] message wording
+        except jsonschema.SchemaError:
+            return None
+        return None
+
+    async def _answer(self, head: WorkflowHead, started: StartedRun, trigger: dict[str, Any]) -> Response:
+        suppress = "suppressworkflowheadersonresponse" in str(_ci(trigger, "operationOptions") or "").lower()
+        headers = {} if suppress else workflow_headers(head, started)
+        if started.response is None:
+            return Response(status_code=202, headers=headers)
+        try:
+            message = await asyncio.wait_for(asyncio.shield(started.response), RESPONSE_TIMEOUT)
+        except TimeoutError:
+            self.runtime.forget_waiter(started.run_name)
+            return _error(
+                504,
+                "GatewayTimeout",
+                "The server did not receive a timely response from the upstream server. Request tracking id "
+                f"'{started.tracking_id}'.",
+                headers,
+            )  # [unconfirmed] Azure's timeout answer
+        finally:
+            if started.response.done():
+                self.runtime.forget_waiter(started.run_name)
+        if message is None:
+            return _error(
+                502,
+                "NoResponse",
+                "The server did not receive a response from an upstream server. Request tracking id "
+                f"'{started.tracking_id}'.",
+                headers,
+            )
+        return response_of(message, headers)
+
+
+def workflow_headers(head: WorkflowHead, started: StartedRun) -> dict[str, str]:
+    """The x-ms-* headers every invoke answer carries (reference §2.1)."""
+    endpoint = head.endpoint_id
+    return {
+        "x-ms-workflow-run-id": started.run_name,
+        "x-ms-correlation-id": started.tracking_id,
+        "x-ms-client-tracking-id": started.client_tracking_id,
+        "x-ms-trigger-history-name": started.run_name,
+        "x-ms-workflow-system-id": f"/scaleunits/prod-00/workflows/{endpoint}",
+        "x-ms-workflow-id": endpoint,
+        "x-ms-workflow-version": started.version,
+        "x-ms-workflow-name": head.name,
+        "x-ms-tracking-id": started.tracking_id,
+        "x-ms-request-id": f":{started.tracking_id}",
+    }
+
+
+def response_of(message: ResponseMessage, extra: dict[str, str]) -> Response:
+    """The Response action's message as HTTP: its body encoded as the Http action encodes one (JSON, text or the
+    envelope's bytes); its own headers win over the workflow's."""
+    body, content_type = encode_body(message.body, message.headers)
+    headers = dict(extra)
+    for name, value in message.headers.items():
+        if name.lower() in ("content-length", "transfer-encoding"):
+            continue
+        headers[name] = value if isinstance(value, str) else json.dumps(value)
+    if content_type and not any(k.lower() == "content-type" for k in headers):
+        headers["Content-Type"] = content_type
+    return Response(content=body or b"", status_code=message.status, headers=headers)
