@@ -1,0 +1,116 @@
+"""Response `{statusCode, headers?, body?}`: answers the caller waiting on the Request trigger (reference §3.2).
+
+statusCode is an integer or a numeric string (an expression too) and must be 2xx, 4xx or 5xx. Not allowed inside
+Foreach or Until. Outputs are the evaluated inputs, code OK. When nobody waits (a resubmitted run, a caller already
+answered) the action is Skipped with code and error `ActionResponseSkipped` and no outputs (real run). Recorded
+`statusCode` is text: two real runs' inputs sizes fit `"statusCode":"200"` for a definition's 200.
+`operationOptions: Asynchronous` (answer 202 at once) is not supported and refused at save.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from keyless.wdl.text import to_text
+from keyless.workflows.actions._results import BAD_REQUEST, OK, failed, inputs_of, required, succeeded
+from keyless.workflows.actions._variables import value_type
+from keyless.workflows.actions.base import ActionSpec, Compiled, Outcome
+from keyless.workflows.host import ResponseMessage
+from keyless.workflows.records import SKIPPED
+
+TYPE = "Response"
+RESPONSE_SKIPPED = "ActionResponseSkipped"
+_LOOPS = ("foreach", "until")
+
+
+@dataclass(frozen=True)
+class Config:
+    status: Compiled
+    headers: Compiled | None
+    body: Compiled | None
+
+
+def status_problem(value: Any) -> str | None:
+    """Why `value` is not a status code a Response may send, or None."""
+    code = _as_int(value)
+    if code is None:
+        return f"The status code must be an integer; the value '{to_text(value)}' is of type '{value_type(value)}'."
+    if not (200 <= code < 300 or 400 <= code < 600):
+        return f"The status code '{code}' is not valid: a Response can only send a 2xx, 4xx or 5xx status code."
+    return None
+
+
+def _as_int(value: Any) -> int | None:
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value
+    if isinstance(value, str) and value.strip().lstrip("+-").isdigit():
+        return int(value.strip())
+    return None
+
+
+def compile(spec: dict[str, Any], ctx: Any) -> Config:
+    loops = [kind for kind in ctx.inside if kind.lower() in _LOOPS]
+    if loops:
+        raise ctx.error(
+            "type",
+            f"The action '{ctx.action_name}' of type '{TYPE}' is inside a '{loops[-1]}' action: a Response cannot "
+            "run inside Foreach or Until loops.",
+        )
+    options = spec.get("operationOptions")
+    if isinstance(options, str) and "asynchronous" in options.lower():
+        raise ctx.error(
+            "operationOptions",
+            f"The operation option 'Asynchronous' of action '{ctx.action_name}' is not supported by keyless.",
+        )
+    inputs = inputs_of(spec, ctx)
+    status = ctx.value(required(inputs, "statusCode", ctx, TYPE), "inputs.statusCode")
+    if status.is_constant:
+        problem = status_problem(status.evaluate(None))
+        if problem is not None:
+            raise ctx.error("inputs.statusCode", problem)
+    headers = inputs.get("headers")
+    if headers is not None and not isinstance(headers, (dict, str)):
+        raise ctx.error("inputs.headers", f"The 'headers' of action '{ctx.action_name}' must be an object.")
+    return Config(
+        status,
+        ctx.value(headers, "inputs.headers") if headers is not None else None,
+        ctx.value(inputs["body"], "inputs.body") if "body" in inputs else None,
+    )
+
+
+async def run(config: Config, ctx: Any) -> Outcome:
+    status = ctx.evaluate(config.status)
+    inputs: dict[str, Any] = {"statusCode": to_text(status)}
+    headers = ctx.evaluate(config.headers) if config.headers is not None else None
+    if headers is not None:
+        inputs["headers"] = headers
+    body = ctx.evaluate(config.body) if config.body is not None else None
+    if config.body is not None:
+        inputs["body"] = body
+    problem = status_problem(status)
+    if problem is not None:
+        return failed(BAD_REQUEST, problem, inputs=inputs)
+    if headers is not None and not isinstance(headers, dict):
+        return failed(
+            BAD_REQUEST,
+            f"The response headers must be an object; they are of type '{value_type(headers)}'.",
+            inputs=inputs,
+        )
+    sent = {name: to_text(value) for name, value in (headers or {}).items()}
+    if not await ctx.host.respond(ResponseMessage(_as_int(status) or 0, sent, body)):
+        return Outcome(
+            SKIPPED,
+            RESPONSE_SKIPPED,
+            inputs=inputs,
+            has_outputs=False,
+            error={
+                "code": RESPONSE_SKIPPED,
+                "message": f"The execution of template action '{ctx.action_name}' is skipped: the client application "
+                "is not waiting for a response from service.",
+            },
+        )
+    return succeeded(OK, inputs, dict(inputs))
+
+
+SPEC = ActionSpec(TYPE, compile, run, durable=True)
