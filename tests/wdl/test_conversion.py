@@ -82,6 +82,21 @@ def test_json_keeps_number_kinds_and_last_duplicate_key() -> None:
     assert ev("@json('[9223372036854775808]')") == [9.223372036854776e18]
 
 
+def test_json_reads_what_newtonsoft_tolerates() -> None:
+    text = "@json('/* c */ {''a'': 1, b: [0x1F, 017, NaN, undefined,], // end\n}')"
+    result = ev(text)
+    assert list(result) == ["a", "b"]
+    assert result["b"][:2] == [31, 15]
+    assert math.isnan(result["b"][2])
+    assert result["b"][3] is None
+
+
+@pytest.mark.parametrize("text", ["", "[1 2]", "[1]x", "{a 1}", "'open", "018", "[", "tru"])
+def test_json_refuses_what_is_not_json(text: str) -> None:
+    with pytest.raises(ExpressionError):
+        ev("@json(variables('x'))", {"variables": {"x": text}})
+
+
 def test_json_of_binary_and_null() -> None:
     assert ev("@json(binary('[1,2,3]'))") == [1, 2, 3]
     assert ev("@json(null)") == {}

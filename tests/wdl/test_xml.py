@@ -113,10 +113,18 @@ def test_xml_of_json(source: str, written: str) -> None:
     assert xml_text(ev("@xml(json(variables('x')))", {"variables": {"x": source}})) == written
 
 
-@pytest.mark.parametrize("source", ['{"a":1,"b":2}', '{"r":{"#cdata-section":"]]>"}}', "[1]"])
+@pytest.mark.parametrize("source", ['{"a":1,"b":2}', '{"r":{"#cdata-section":"]]>"}}', "[1]", '{"a":[1,2]}'])
 def test_xml_of_json_refuses_what_cannot_be_one_document(source: str) -> None:
     with pytest.raises(ExpressionError):
         ev("@xml(json(variables('x')))", {"variables": {"x": source}})
+
+
+def test_xml_of_json_writes_an_array_as_repeated_elements() -> None:
+    # The documented way to turn an array into XML: wrap it in a root object.
+    source = '{"root":{"array":[{"ID":1,"Name":"James"},{"ID":2,"Name":"John"}]}}'
+    assert xml_text(ev("@xml(json(variables('x')))", {"variables": {"x": source}})) == (
+        "<root><array><ID>1</ID><Name>James</Name></array><array><ID>2</ID><Name>John</Name></array></root>"
+    )
 
 
 def test_json_xml_round_trip_makes_arrays_of_repeated_elements() -> None:

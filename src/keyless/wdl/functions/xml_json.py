@@ -235,6 +235,11 @@ def json_to_document(value: Any) -> dom.Document:
                     _optional_text(item.get("@internalSubset")),
                 )
             )
+        elif isinstance(item, list):
+            raise ExpressionError(
+                f"The provided JSON cannot be converted to XML: the root property '{key}' is an array; "
+                "the root property of the object must not be an array."
+            )
         else:
             roots.append(builder.element(key, item))
     if len(roots) > 1:
