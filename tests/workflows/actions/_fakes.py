@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable, Iterator, MutableMapping
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any
 
 from keyless.workflows.actions.base import ActionSpec, Outcome
@@ -133,6 +134,7 @@ class FakeRunContext:
         self.variables = CaseInsensitiveDict()
         self.variable_types = CaseInsensitiveDict()
         self.checkpoints = 0
+        self.clock = datetime(2026, 1, 1, tzinfo=UTC)
         self._items: list[Any] = []
 
     def evaluate(self, compiled: Any, *, item: Any = _NO_ITEM) -> Any:
@@ -153,6 +155,9 @@ class FakeRunContext:
     def declare(self, name: str, type_name: str, value: Any) -> None:
         self.variables[name] = value
         self.variable_types[name] = type_name
+
+    def now(self) -> datetime:
+        return self.clock
 
     async def checkpoint(self) -> None:
         self.checkpoints += 1

@@ -104,15 +104,9 @@ def test_response_is_durable() -> None:
 # Wait
 
 
-@pytest.fixture
-def frozen_now(monkeypatch: pytest.MonkeyPatch) -> datetime:
-    now = datetime(2026, 1, 31, 12, 0, 0, tzinfo=UTC)
-    monkeypatch.setattr(wait, "utc_now", lambda: now)
-    return now
-
-
 def wait_for(inputs: dict, expressions: dict | None = None):
     ctx = FakeRunContext("Delay")
+    ctx.clock = datetime(2026, 1, 31, 12, 0, 0, tzinfo=UTC)  # the run's clock
     outcome = run_action(
         wait.SPEC, compile_action(wait.SPEC, {"type": "Wait", "inputs": inputs}, expressions, action_name="Delay"), ctx
     )
@@ -130,7 +124,7 @@ def wait_for(inputs: dict, expressions: dict | None = None):
         ("3", "Second", 3.0),
     ],
 )
-def test_wait_interval(frozen_now: datetime, count: object, unit: str, seconds: float) -> None:
+def test_wait_interval(count: object, unit: str, seconds: float) -> None:
     outcome, ctx = wait_for({"interval": {"count": count, "unit": unit}})
     assert ctx.host.sleeps == [seconds]
     assert ctx.checkpoints == 1
@@ -138,28 +132,28 @@ def test_wait_interval(frozen_now: datetime, count: object, unit: str, seconds: 
     assert outcome.inputs == {"interval": {"count": count, "unit": unit}}
 
 
-def test_wait_month_is_a_calendar_month(frozen_now: datetime) -> None:
+def test_wait_month_is_a_calendar_month() -> None:
     _, ctx = wait_for({"interval": {"count": 1, "unit": "Month"}})
     assert ctx.host.sleeps == [28 * 86400.0]  # 2026-01-31 -> 2026-02-28 (the day is clamped)
 
 
-def test_wait_until_timestamp(frozen_now: datetime) -> None:
+def test_wait_until_timestamp() -> None:
     outcome, ctx = wait_for({"until": {"timestamp": "2026-01-31T13:00:00Z"}})
     assert ctx.host.sleeps == [3600.0]
     assert outcome.inputs == {"until": {"timestamp": "2026-01-31T13:00:00Z"}}
 
 
-def test_wait_until_past_timestamp_ends_at_once(frozen_now: datetime) -> None:
+def test_wait_until_past_timestamp_ends_at_once() -> None:
     outcome, ctx = wait_for({"until": {"timestamp": "2017-10-01T00:00:00Z"}})
     assert ctx.host.sleeps == [] and outcome.status == "Succeeded"
 
 
-def test_wait_zero_count_does_not_sleep(frozen_now: datetime) -> None:
+def test_wait_zero_count_does_not_sleep() -> None:
     _, ctx = wait_for({"interval": {"count": 0, "unit": "Second"}})
     assert ctx.host.sleeps == []
 
 
-def test_wait_count_from_expression_checked_at_runtime(frozen_now: datetime) -> None:
+def test_wait_count_from_expression_checked_at_runtime() -> None:
     outcome, ctx = wait_for({"interval": {"count": "@x()", "unit": "Second"}}, {"@x()": lambda c: -1})
     assert (outcome.status, outcome.code) == ("Failed", "BadRequest")
     assert "'-1' is not valid" in outcome.error["message"]

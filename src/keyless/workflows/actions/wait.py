@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import calendar
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from keyless.wdl.errors import ExpressionError
@@ -21,11 +21,6 @@ from keyless.workflows.actions.base import ActionSpec, Compiled, Outcome
 TYPE = "Wait"
 UNITS = {"second": 1, "minute": 60, "hour": 3600, "day": 86400, "week": 7 * 86400, "month": None}
 _TICKS_PER_SECOND = 10_000_000
-
-
-def utc_now() -> datetime:
-    """Now, timezone-aware (tests replace it)."""
-    return datetime.now(UTC)
 
 
 @dataclass(frozen=True)
@@ -97,7 +92,7 @@ def _seconds(interval: dict[str, Any], now: datetime) -> float:
 
 
 async def run(config: Config, ctx: Any) -> Outcome:
-    now = utc_now()
+    now: datetime = ctx.now()  # the run's clock (pinned in tests)
     if config.interval is not None:
         interval = ctx.evaluate(config.interval)
         inputs = {"interval": interval}
