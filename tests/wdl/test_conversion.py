@@ -172,6 +172,7 @@ def test_lengths_and_uri_components() -> None:
     assert ev("@encodeUriComponent('a b/c?d=é~')") == "a%20b%2Fc%3Fd%3D%C3%A9~"
     assert ev("@uriComponent('https://contoso.com')") == "https%3A%2F%2Fcontoso.com"
     assert ev("@decodeUriComponent('a%20b+c')") == "a b+c"
+    assert ev("@decodeUriComponent('%E2%82%AC%FF%zz')") == "€%FF%zz"  # invalid UTF-8 and escapes stay
     assert ev("@uriComponentToString('https%3A%2F%2Fcontoso.com')") == "https://contoso.com"
     assert ev("@uriComponentToBinary('a%20b')") == envelope("application/octet-stream", b"a b")
 

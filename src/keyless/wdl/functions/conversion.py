@@ -8,9 +8,10 @@ values are content envelopes (see binary).
 from __future__ import annotations
 
 import math
+import re
 from decimal import Decimal
 from typing import Any
-from urllib.parse import quote, unquote
+from urllib.parse import quote
 
 from keyless.wdl.errors import ExpressionError
 from keyless.wdl.functions import binary as bin_
@@ -272,9 +273,20 @@ def _escape_data_string(name: str, value: Any) -> str:
         raise _invalid(name, "The value contains an invalid surrogate character.") from exc
 
 
+_ESCAPE_RUN = re.compile(r"(?:%[0-9A-Fa-f]{2})+")
+
+
+def _unescape_run(found: re.Match[str]) -> str:
+    text = found[0]
+    raw = bytes(int(text[index + 1 : index + 3], 16) for index in range(0, len(text), 3))
+    decoded = raw.decode("utf-8", errors="surrogateescape")
+    # Bytes that are not UTF-8 stay escaped, as .NET leaves them.
+    return "".join(f"%{ord(ch) - 0xDC00:02X}" if 0xDC80 <= ord(ch) <= 0xDCFF else ch for ch in decoded)
+
+
 def _unescape_data_string(name: str, value: Any) -> str:
     """Uri.UnescapeDataString: `%XX` sequences only (`+` stays a plus)."""
-    return unquote(_string_arg(name, value), encoding="utf-8", errors="replace")
+    return _ESCAPE_RUN.sub(_unescape_run, _string_arg(name, value))
 
 
 @function("encodeUriComponent", 1, 1)
