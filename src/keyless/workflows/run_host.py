@@ -151,14 +151,15 @@ class WorkflowRunHost:
             "x-ms-correlation-id": c.tracking_id,
             "x-ms-tracking-id": c.tracking_id,
             "x-ms-client-tracking-id": c.client_tracking_id,
-            "x-ms-client-request-id": str(uuid.uuid4()),
         }
 
     async def send(self, request: HttpRequest) -> HttpResponse:
         url = self.runtime.services.aliases.resolve(request.url)
-        headers = {k: v for k, v in self.correlation_headers().items()}
         present = {k.lower() for k in request.headers}
-        headers = {k: v for k, v in headers.items() if k not in present}
+        headers: dict[str, str] = {}
+        # An Http action with SuppressWorkflowHeaders sends no x-ms-workflow-operation-name: then none of these.
+        if "x-ms-workflow-operation-name" in present:
+            headers = {k: v for k, v in self.correlation_headers().items() if k not in present}
         headers.update(request.headers)
         return await self.runtime.http.send(request, url, headers)
 

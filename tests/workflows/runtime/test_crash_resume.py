@@ -1,0 +1,131 @@
+"""A run survives `kill -9`: keyless dies while action B's HTTP call is in flight (A has finished); started
+again on the same data dir, the run resumes from its journal, completes Succeeded, and A is not called again."""
+
+from __future__ import annotations
+
+import threading
+import time
+import uuid
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.conftest import Keyless
+
+API = "2019-05-01"
+
+
+class Backend:
+    """Counts calls per path; the first call to /b blocks until released (keyless is killed meanwhile)."""
+
+    def __init__(self) -> None:
+        self.calls: dict[str, int] = {}
+        self.lock = threading.Lock()
+        self.b_in_flight = threading.Event()
+        self.release = threading.Event()
+        backend = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_GET(self) -> None:
+                with backend.lock:
+                    n = backend.calls[self.path] = backend.calls.get(self.path, 0) + 1
+                if self.path == "/b" and n == 1:
+                    backend.b_in_flight.set()
+                    backend.release.wait(60)
+                body = f'{{"path": "{self.path}", "call": {n}}}'.encode()
+                try:
+                    self.send_response(200)
+                    self.send_header("Content-Type", "application/json")
+                    self.send_header("Content-Length", str(len(body)))
+                    self.end_headers()
+                    self.wfile.write(body)
+                except OSError:
+                    pass  # the caller died
+
+            def log_message(self, *args: Any) -> None:
+                return
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server.daemon_threads = True
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
+
+    def close(self) -> None:
+        self.release.set()
+        self.server.shutdown()
+
+
+@pytest.fixture
+def backend() -> Iterator[Backend]:
+    b = Backend()
+    try:
+        yield b
+    finally:
+        b.close()
+
+
+def http(name: str, url: str, after: str | None) -> dict[str, Any]:
+    return {
+        "type": "Http",
+        "inputs": {"method": "GET", "uri": url},
+        "runAfter": {after: ["Succeeded"]} if after else {},
+    }
+
+
+def test_run_resumes_after_kill_9(tmp_path: Path, backend: Backend) -> None:
+    kl = Keyless(tmp_path).start()
+    try:
+        workflow = f"{kl.rg_path}/providers/Microsoft.Logic/workflows/crash{uuid.uuid4().hex[:6]}"
+        definition = {
+            "$schema": "https://schema.management.azure.com/providers/Microsoft.Logic/schemas/2016-06-01/workflowdefinition.json#",
+            "contentVersion": "1.0.0.0",
+            "triggers": {"manual": {"type": "Request", "kind": "Http", "inputs": {"method": "POST"}}},
+            "actions": {
+                "A": http("A", f"{backend.url}/a", None),
+                "B": http("B", f"{backend.url}/b", "A"),
+                "C": {
+                    "type": "Compose",
+                    "inputs": "@concat(body('A')['path'], body('B')['path'])",
+                    "runAfter": {"B": ["Succeeded"]},
+                },
+            },
+        }
+        r = kl.arm(
+            "PUT",
+            workflow,
+            API,
+            json={"location": kl.e["location"], "properties": {"state": "Enabled", "definition": definition}},
+        )
+        assert r.status_code in (200, 201), r.text
+        listed = kl.arm("POST", f"{workflow}/triggers/manual/listCallbackUrl", API)
+        assert listed.status_code == 200, listed.text
+        import requests
+
+        started = requests.post(listed.json()["value"], json={}, verify=kl.ca, timeout=30)
+        assert started.status_code == 202, started.text
+        run_name = started.headers["x-ms-workflow-run-id"]
+        assert backend.b_in_flight.wait(30), "B never called the backend"
+        kl.kill()  # kill -9 while B is in flight
+
+        kl.start()  # same data dir: DBOS recovers the run
+        backend.release.set()
+        deadline = time.monotonic() + 60
+        status = None
+        while time.monotonic() < deadline:
+            run = kl.arm("GET", f"{workflow}/runs/{run_name}", API)
+            assert run.status_code == 200, run.text
+            status = run.json()["properties"]["status"]
+            if status not in ("Running", "Waiting"):
+                break
+            time.sleep(0.2)
+        assert status == "Succeeded", run.text
+        actions = kl.arm("GET", f"{workflow}/runs/{run_name}/actions", API).json()["value"]
+        by_name = {a["name"]: a["properties"]["status"] for a in actions}
+        assert by_name == {"A": "Succeeded", "B": "Succeeded", "C": "Succeeded"}
+        assert backend.calls["/a"] == 1  # finished before the crash: read back from the journal, not repeated
+        assert backend.calls["/b"] >= 2  # in flight at the crash: executed again (at least once, as Logic Apps)
+    finally:
+        kl.stop()
