@@ -92,7 +92,7 @@ class ContentsEndpoint:
     def __init__(self, plane: Plane) -> None:
         self.plane = plane
 
-    async def __call__(self, request: Request) -> Response:
+    async def handle(self, request: Request) -> Response:
         p = request.path_params
         endpoint, run_name, kind = p["endpoint"], p["run"], p["kind"]
         action, rep = p.get("action"), p.get("rep")
@@ -119,7 +119,7 @@ class ContentsEndpoint:
 
 
 def routes(plane: Plane) -> list[Route]:
-    endpoint = ContentsEndpoint(plane)
+    endpoint = ContentsEndpoint(plane).handle
     prefix = "/workflows/{endpoint}/runs/{run}"
     return [
         Route(f"{prefix}/contents/{{kind}}", endpoint, methods=["GET"]),
