@@ -149,6 +149,7 @@ class _Builder:
         parser.StartDoctypeDeclHandler = self.start_doctype
         parser.EndDoctypeDeclHandler = self.end_doctype
         parser.ordered_attributes = True
+        parser.specified_attributes = True  # DTD defaults are not applied: no DTD processing at all
 
     def container(self) -> list:
         return self.stack[-1].children if self.stack else self.document.children  # type: ignore[return-value]
