@@ -84,6 +84,16 @@ def test_json_of_xml(source: str, result: object) -> None:
     assert ev("@json(xml(variables('x')))", {"variables": {"x": source}}) == result
 
 
+def test_json_of_xml_honours_newtonsoft_json_array() -> None:
+    source = (
+        '<person xmlns:json="http://james.newtonking.com/projects/json" id="1">'
+        '<role json:Array="true">Admin</role><tag json:Array="false">x</tag></person>'
+    )
+    assert ev("@json(xml(variables('x')))", {"variables": {"x": source}}) == {
+        "person": {"@id": "1", "role": ["Admin"], "tag": "x"}
+    }
+
+
 @pytest.mark.parametrize("encoding", ["utf-16", "martian", "ucs-2-le"])
 def test_json_of_xml_refuses_unsupported_declared_encodings(encoding: str) -> None:
     source = f'<?xml version="1.0" encoding="{encoding}"?><root/>'

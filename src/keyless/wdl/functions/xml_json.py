@@ -1,6 +1,7 @@
 """XML <-> JSON as Logic Apps converts them (`json(xml(...))`, `xml(json(...))`), Newtonsoft's conventions:
 attributes are `@name`, text `#text`, CDATA `#cdata-section`, the declaration `?xml`, the DOCTYPE `!DOCTYPE`,
-repeated child names become arrays, `<a/>` is null and `<a></a>` is "".
+repeated child names become arrays (or a single one marked `json:Array="true"` in Newtonsoft's namespace), `<a/>`
+is null and `<a></a>` is "".
 
 Host quirks kept (each marked where it is implemented): a lone comment in an element disappears while two or
 more become `"#comment": []`; a `#comment` key turns into an element named `_x0023_comment`; an element name's
@@ -23,6 +24,7 @@ COMMENT = "#comment"
 WHITESPACE = "#significant-whitespace"
 DECLARATION = "?xml"
 DOCTYPE = "!DOCTYPE"
+JSON_NAMESPACE = "http://james.newtonking.com/projects/json"  # Newtonsoft's `json:Array="true"` forces an array
 
 # Encodings the host refuses in json(xml) although .NET knows them.
 _UNSUPPORTED = {"utf-16-le", "utf-16-be", "utf-32-le", "utf-32-be"}
@@ -31,11 +33,13 @@ _UNSUPPORTED = {"utf-16-le", "utf-16-be", "utf-32-le", "utf-32-be"}
 # --- XML -> JSON --------------------------------------------------------------------------------------------
 
 
-def _cook(entries: dict[str, list[Any]]) -> Any:
-    """One element's collected children as JSON (IllogicApps' JsonXmlWriter.cook, which matches the host)."""
+def _cook(entries: dict[str, list[Any]], forced: set[str] | None = None) -> Any:
+    """One element's collected children as JSON (IllogicApps' JsonXmlWriter.cook, which matches the host);
+    `forced` names children marked `json:Array="true"`, which stay arrays even when single."""
+    forced = forced or set()
     if not entries:
         return None
-    if list(entries) == [TEXT]:
+    if list(entries) == [TEXT] and TEXT not in forced:
         texts = entries[TEXT]
         return texts[0] if len(texts) == 1 else list(texts)
     result: dict[str, Any] = {}
@@ -45,7 +49,7 @@ def _cook(entries: dict[str, list[Any]]) -> Any:
             if len(values) >= 2:
                 result[key] = []
             continue
-        result[key] = values[0] if len(values) == 1 else list(values)
+        result[key] = values[0] if len(values) == 1 and key not in forced else list(values)
     return result
 
 
@@ -53,21 +57,43 @@ def _add(entries: dict[str, list[Any]], key: str, value: Any) -> None:
     entries.setdefault(key, []).append(value)
 
 
-def _element_json(element: dom.Element) -> Any:
-    entries: dict[str, list[Any]] = {}
+def _json_prefixes(element: dom.Element, inherited: frozenset[str]) -> frozenset[str]:
+    """Prefixes bound to Newtonsoft's namespace in this element's scope."""
+    prefixes = set(inherited)
     for key, value in element.attributes:
+        if key.startswith("xmlns:"):
+            (prefixes.add if value == JSON_NAMESPACE else prefixes.discard)(key[6:])
+    return frozenset(prefixes)
+
+
+def _element_json(element: dom.Element, json_prefixes: frozenset[str]) -> tuple[Any, bool]:
+    """The element's JSON value, and whether Newtonsoft's `json:Array="true"` asks for an array."""
+    json_prefixes = _json_prefixes(element, json_prefixes)
+    entries: dict[str, list[Any]] = {}
+    force_array = False
+    for key, value in element.attributes:
+        prefix = key.partition(":")[0] if ":" in key else ""
+        if key.startswith("xmlns:") and value == JSON_NAMESPACE:
+            continue  # Newtonsoft's own namespace is not data
+        if prefix in json_prefixes:
+            force_array |= key.endswith(":Array") and value.strip().lower() in ("true", "1")
+            continue
         _add(entries, "@" + key, value)
-    _children_json(element.children, entries)
-    cooked = _cook(entries)
+    forced = _children_json(element.children, entries, json_prefixes)
+    cooked = _cook(entries, forced)
     if cooked is None and not element.is_empty:
-        return ""  # `<a></a>` (or only insignificant white space) is an empty string, `<a/>` null
-    return cooked
+        return "", force_array  # `<a></a>` (or only insignificant white space) is an empty string, `<a/>` null
+    return cooked, force_array
 
 
-def _children_json(children: list[Any], entries: dict[str, list[Any]]) -> None:
+def _children_json(children: list[Any], entries: dict[str, list[Any]], json_prefixes: frozenset[str]) -> set[str]:
+    forced: set[str] = set()
     for child in children:
         if isinstance(child, dom.Element):
-            _add(entries, child.name, _element_json(child))
+            value, force_array = _element_json(child, json_prefixes)
+            _add(entries, child.name, value)
+            if force_array:
+                forced.add(child.name)
         elif isinstance(child, dom.Text):
             _add(entries, TEXT, child.value)
         elif isinstance(child, dom.CData):
@@ -95,12 +121,13 @@ def _children_json(children: list[Any], entries: dict[str, list[Any]]) -> None:
                 if value:
                     doctype[key] = value
             _add(entries, DOCTYPE, doctype)
+    return forced
 
 
 def document_to_json(document: dom.Document) -> Any:
     entries: dict[str, list[Any]] = {}
-    _children_json(document.children, entries)
-    return _cook(entries)
+    forced = _children_json(document.children, entries, frozenset())
+    return _cook(entries, forced)
 
 
 def xml_text_to_json(text: str) -> Any:
