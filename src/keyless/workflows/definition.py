@@ -145,7 +145,8 @@ def _parameters(
         if not isinstance(spec, dict):
             raise DefinitionError(at, f"The workflow parameter '{name}' must be an object.")
         for key in spec:
-            if key.lower() not in ("type", "defaultvalue", "allowedvalues", "metadata", "description"):
+            # `value` in the definition itself: Standard workflow.json files carry it (the designer writes it).
+            if key.lower() not in ("type", "defaultvalue", "value", "allowedvalues", "metadata", "description"):
                 raise DefinitionError(child(at, key), f"The workflow parameter property '{key}' is not allowed.")
         fields = {key.lower(): value for key, value in spec.items()}
         type_name = fields.get("type")
@@ -164,6 +165,8 @@ def _parameters(
                     child(values_path, name), f"The value of workflow parameter '{name}' must be {{\"value\": ...}}."
                 )
             value, value_path = entry["value"], child(child(values_path, supplied_ci.original(name)), "value")
+        elif "value" in fields:
+            value, value_path = fields["value"], child(at, "value")
         elif "defaultvalue" in fields:
             value, value_path = fields["defaultvalue"], child(at, "defaultValue")
         else:

@@ -1,0 +1,88 @@
+"""Checkpoints (journal.py's batching rule) and resuming a run from a Checkpoint."""
+
+from __future__ import annotations
+
+import pytest
+
+from keyless.workflows.journal import Checkpoint
+from keyless.workflows.records import RUNNING, SUCCEEDED, ActionRecord
+from tests.workflows.fakes import PROBE, compile_, reset_probe, run
+
+
+@pytest.fixture(autouse=True)
+def _probe() -> None:
+    reset_probe()
+
+
+ACTIONS = {
+    "Pure1": {"type": "SetVar", "inputs": {"name": "count", "value": 1}},
+    "Pure2": {"type": "Echo", "inputs": "@variables('count')", "runAfter": {"Pure1": ["Succeeded"]}},
+    "Call": {"type": "DurableEcho", "inputs": "@add(outputs('Pure2'), 1)", "runAfter": {"Pure2": ["Succeeded"]}},
+    "Pure3": {"type": "Echo", "inputs": "@outputs('Call')", "runAfter": {"Call": ["Succeeded"]}},
+}
+
+
+async def test_pure_actions_are_batched_around_durable_ones() -> None:
+    result = await run(compile_(ACTIONS))
+    writes = [[(r.key, r.status) for r in batch] for batch in result.journal.writes]
+    assert writes == [
+        [("Pure1", SUCCEEDED), ("Pure2", SUCCEEDED), ("Call", RUNNING)],  # before the durable action starts
+        [("Call", SUCCEEDED)],  # after it finishes
+        [("Pure3", SUCCEEDED)],  # at the end
+    ]
+    assert result.journal.checkpoint.variables == {"count": 1}
+    assert result.outcome.status == SUCCEEDED
+
+
+def record(key: str, status: str, outputs: object = None) -> ActionRecord:
+    return ActionRecord(
+        key=key, name=key.split("#")[0], status=status, code="OK", outputs=outputs, has_outputs=outputs is not None
+    )
+
+
+async def test_resume_reuses_finished_records_and_reruns_a_running_durable_action() -> None:
+    checkpoint = Checkpoint(
+        records={
+            "Pure1": record("Pure1", SUCCEEDED),
+            "Pure2": record("Pure2", SUCCEEDED, 10),
+            "Call": record("Call", RUNNING),
+        },
+        variables={"count": 10},
+    )
+    result = await run(compile_(ACTIONS), checkpoint=checkpoint)
+    assert PROBE.executed == ["Call", "Pure3"]  # Pure1/Pure2 are not run again
+    assert result.record("Call").outputs == 11
+    assert result.record("Pure3").outputs == 11
+    assert result.journal.checkpoint.variables == {"count": 10}
+
+
+async def test_resume_restores_variables_for_later_actions() -> None:
+    actions = {
+        "Set": {"type": "SetVar", "inputs": {"name": "Total", "value": 5}},
+        "Read": {"type": "Echo", "inputs": "@variables('total')", "runAfter": {"Set": ["Succeeded"]}},
+    }
+    checkpoint = Checkpoint(records={"Set": record("Set", SUCCEEDED)}, variables={"Total": 7})
+    result = await run(compile_(actions), checkpoint=checkpoint)
+    assert result.record("Read").outputs == 7
+    assert PROBE.executed == ["Read"]
+
+
+async def test_resume_inside_a_foreach_runs_only_unfinished_repetitions() -> None:
+    actions = {
+        "Loop": {
+            "type": "Foreach",
+            "foreach": "@triggerBody()",
+            "actions": {"Item": {"type": "Echo", "inputs": "@item()"}},
+        }
+    }
+    checkpoint = Checkpoint(records={"Item#000000": record("Item#000000", SUCCEEDED, "a")})
+    result = await run(compile_(actions), body=["a", "b"], checkpoint=checkpoint)
+    assert PROBE.executed == ["Item"]
+    assert result.record("Item#000001").outputs == "b"
+    assert result.record("Loop").status == SUCCEEDED
+
+
+async def test_a_finished_run_refuses_more_writes() -> None:
+    result = await run(compile_({"A": {"type": "Echo", "inputs": 1}}))
+    with pytest.raises(RuntimeError):
+        await result.journal.write([], {})
