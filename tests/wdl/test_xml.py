@@ -110,6 +110,7 @@ def test_json_of_xml_refuses_unsupported_declared_encodings(encoding: str) -> No
             '{"a":{"@k":"v\\"<","b":[1,2.5,true,null],"#text":"t"}}',
             '<a k="v&quot;&lt;"><b>1</b><b>2.5</b><b>true</b><b />t</a>',
         ),
+        ('{"a":{"@n":null,"f":[5.0,1e20]}}', '<a n=""><f>5</f><f>1E+20</f></a>'),  # XmlConvert's number text
         ('{"ro ot":"x"}', "<ro_x0020_ot>x</ro_x0020_ot>"),
         ('{"ro:ot":"x"}', "<ot>x</ot>"),  # an undeclared prefix is dropped, as the host does
         ('{"p:r":{"@xmlns:p":"u"}}', '<p:r xmlns:p="u" />'),

@@ -10,13 +10,15 @@ undeclared prefix is dropped (`{"ro:ot": ...}` is `<ot>`).
 
 from __future__ import annotations
 
+import math
 import unicodedata
+from decimal import Decimal
 from typing import Any
 
 from keyless.wdl.errors import ExpressionError
 from keyless.wdl.functions import binary as bin_
 from keyless.wdl.functions import xml_dom as dom
-from keyless.wdl.text import to_json_text
+from keyless.wdl.text import format_decimal, format_float, to_json_text
 
 TEXT = "#text"
 CDATA = "#cdata-section"
@@ -172,8 +174,17 @@ def sanitize_name(name: str) -> str:
 
 
 def _scalar_text(value: Any) -> str:
+    """A JSON scalar as XML text, as Newtonsoft writes it (XmlConvert): `true`, `5` for 5.0, `INF`, null as ""."""
     if isinstance(value, str):
         return value
+    if value is None:
+        return ""
+    if isinstance(value, float):
+        if math.isinf(value):
+            return "INF" if value > 0 else "-INF"
+        return format_float(value)
+    if isinstance(value, Decimal):
+        return format_decimal(value)
     return to_json_text(value)
 
 
