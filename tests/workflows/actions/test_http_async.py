@@ -80,7 +80,10 @@ async def test_limit_timeout_ends_polling_as_timed_out() -> None:
     host = ScriptedHost([accepted("https://h/s", "60"), accepted("https://h/s", "60"), accepted("https://h/s", "60")])
     outcome = await run_http({"inputs": START, "limit": {"timeout": "PT2M"}}, host)
     assert (outcome.status, outcome.code) == ("TimedOut", "ActionTimedOut")
-    assert outcome.error is not None and outcome.error["code"] == "ActionTimedOut"
+    assert outcome.error == {
+        "code": "ActionTimedOut",
+        "message": "The execution of template action 'HTTP' is timed out: it exceeded its 'limit.timeout'.",
+    }
     assert outcome.outputs["statusCode"] == 202  # the last answer seen
     assert host.sleeps == [60.0] and len(host.requests) == 2
 

@@ -259,7 +259,7 @@ async def run(config: Config, ctx: Any) -> Outcome:
         what = "AD OAuth token" if oauth else "managed identity token"
         message = f"Http request failed as there is an error getting {what}: '{exc.message}'."
         return failed(NO_RESPONSE_CODE, message, inputs=prepared.recorded)
-    return _outcome(result, prepared)
+    return _outcome(result, prepared, ctx.action_name)
 
 
 def _outputs(result: CallResult) -> dict[str, Any] | None:
@@ -281,12 +281,13 @@ def _outputs(result: CallResult) -> dict[str, Any] | None:
     return outputs
 
 
-def _outcome(result: CallResult, prepared: _Call) -> Outcome:
+def _outcome(result: CallResult, prepared: _Call, name: str) -> Outcome:
     outputs = _outputs(result)
     history = result.history or None
     target = _target(prepared)
     if result.timed_out:
-        message = f"The {target} did not complete within the action's 'limit.timeout'."
+        # The interpreter's own wall-clock limit words it the same way (scheduler.py).
+        message = f"The execution of template action '{name}' is timed out: it exceeded its 'limit.timeout'."
         return Outcome(
             TIMED_OUT,
             TIMED_OUT_CODE,
