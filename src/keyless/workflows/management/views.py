@@ -57,7 +57,6 @@ async def run_trigger(plane: Plane, workflow_id: str, run: RunView) -> dict[str,
         correlation={"clientTrackingId": run.client_tracking_id},
         code=t.code,
         status=t.status,
-        originHistoryName=run.name,
     )
     if t.error:
         out["error"] = t.error
@@ -71,7 +70,8 @@ async def run(plane: Plane, workflow_id: str, view: RunView) -> dict[str, Any]:
     if view.end_time:
         props["endTime"] = view.end_time
     props["status"] = view.status
-    if view.status in FINISHED:
+    if view.status in FINISHED and view.code != "NotSpecified":
+        # [unconfirmed] Azure's run examples show no run-level code for a plain Succeeded run.
         props["code"] = view.code
     if view.error:
         props["error"] = view.error
