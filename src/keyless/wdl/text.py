@@ -8,13 +8,11 @@ where a double always shows that it is a double (`[5.0]`).
 
 from __future__ import annotations
 
-import base64
-import binascii
 import math
 from decimal import Decimal
 from typing import Any
 
-from keyless.wdl.values import CONTENT, is_envelope
+from keyless.wdl.values import is_envelope
 
 
 def format_float(value: float) -> str:
@@ -51,12 +49,11 @@ def format_decimal(value: Decimal) -> str:
 
 
 def envelope_text(value: dict[str, Any]) -> str:
-    """The text of a content envelope: its bytes as UTF-8 (invalid sequences become U+FFFD, as .NET decodes)."""
-    try:
-        raw = base64.b64decode(value[CONTENT], validate=False)
-    except (binascii.Error, TypeError, ValueError):
-        return str(value[CONTENT])
-    return raw.decode("utf-8", errors="replace")
+    """The text of a content envelope, decoded as the host decodes it (the content type's charset; an unreadable
+    content type or invalid base64 fails): the binary functions own those rules."""
+    from keyless.wdl.functions.binary import envelope_text as decode  # binary imports this module
+
+    return decode(value)
 
 
 def to_text(value: Any) -> str:
