@@ -165,7 +165,9 @@ def encode_body(value: Any, headers: Mapping[str, str] | None = None) -> tuple[b
         if name.lower() == "content-type":
             explicit = header_value
     body, content_type = _encode(value, explicit)
-    return body, (explicit or content_type) if body is not None else explicit
+    if body is None:
+        return None, None
+    return body, explicit or content_type
 
 
 def _encode(value: Any, explicit: str | None) -> tuple[bytes | None, str | None]:
