@@ -11,6 +11,7 @@ from azure.mgmt.logic import LogicManagementClient
 from azure.mgmt.logic.models import ManagedServiceIdentity, UserAssignedIdentity, Workflow
 
 from keyless.identity.objects import DirectoryError
+from keyless.platform.models import WorkflowKeyRow
 from tests.workflows.management.conftest import API, RecordingRuntime, World, simple_definition
 
 UAMI_API = "2023-01-31"
@@ -121,6 +122,11 @@ def test_secure_parameter_values_are_not_returned(world: World) -> None:
     assert stored["parameters"]["secret"] == {"value": "s3cr3t"}  # the runtime still gets it
 
 
+async def _keys_row(world: World, workflow_id: str) -> Any:
+    async with world.svc.store.session() as session:
+        return await session.get(WorkflowKeyRow, workflow_id.lower())
+
+
 def _uami(world: World, name: str) -> dict[str, Any]:
     path = f"{world.arm.rg_path}/providers/Microsoft.ManagedIdentity/userAssignedIdentities/{name}"
     r = world.arm.arm("PUT", path, UAMI_API, json={"location": "westus"})
@@ -184,6 +190,7 @@ def test_identity_system_user_and_both(world: World) -> None:
         assert refused.value.status_code == 400 and refused.value.error.code == "TooManyUserAssignedIdentities"
         with pytest.raises(ResourceNotFoundError):
             client.workflows.get(group, name)
+        assert world.kl.run(_keys_row(world, f"{world.wf_path(name)}")) is None  # no access keys made either
 
         client.workflows.delete(group, system.name)
     with pytest.raises(DirectoryError):  # the system-assigned principal left with its workflow

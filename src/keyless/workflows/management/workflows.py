@@ -127,7 +127,6 @@ def resource_type(plane: Plane) -> ResourceType:
             "changedTime": now,
             "state": state,
             "version": version,
-            "accessEndpoint": await plane.access_endpoint(ctx.resource_id),
             "endpointsConfiguration": endpoints_configuration(),
             "definition": definition,
             "parameters": parameters,
@@ -147,6 +146,8 @@ def resource_type(plane: Plane) -> ResourceType:
         )
         if identity is not None and identity.get("type") != "None":
             stored["identity"] = identity
+        # The access keys are made with the endpoint; nothing after this step refuses the request.
+        stored_props["accessEndpoint"] = await plane.access_endpoint(ctx.resource_id)
         await plane.history.save_version(ctx.resource_id, version, definition, parameters)
         return stored
 
