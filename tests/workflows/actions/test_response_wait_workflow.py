@@ -196,10 +196,44 @@ def test_workflow_passes_body_and_headers_and_returns_the_response() -> None:
 
 
 def test_workflow_non_2xx_answer_fails() -> None:
+    host = FakeHost(child=lambda *a: ResponseMessage(400, {}, {"err": 1}))
+    outcome, _ = call(host)
+    assert (outcome.status, outcome.code) == ("Failed", "BadRequest")
+    assert outcome.outputs == {"statusCode": 400, "headers": {}, "body": {"err": 1}}
+    assert len(host.invocations) == 1 and outcome.retry_history is None  # 4xx other than 408/429: no retry
+
+
+def test_workflow_5xx_answer_is_retried_by_the_default_policy() -> None:
     host = FakeHost(child=lambda *a: ResponseMessage(500, {}, {"err": 1}))
     outcome, _ = call(host)
     assert (outcome.status, outcome.code) == ("Failed", "InternalServerError")
-    assert outcome.outputs == {"statusCode": 500, "headers": {}, "body": {"err": 1}}
+    assert len(host.invocations) == 5
+    assert [entry["code"] for entry in outcome.retry_history] == ["InternalServerError"] * 4
+    # Exponential from PT7S within [PT5S, PT1H]: retry n waits between max(2^(n-2)*7, 5) and 2^(n-1)*7 seconds.
+    bounds = [(5, 7), (7, 14), (14, 28), (28, 56)]
+    assert all(low <= slept <= high for slept, (low, high) in zip(host.sleeps, bounds, strict=True))
+
+
+def test_workflow_retry_policy_fixed_and_recovery() -> None:
+    answers = [ResponseMessage(429, {}, None), ResponseMessage(200, {}, "ok")]
+    host = FakeHost(child=lambda *a: answers.pop(0))
+    outcome, _ = call(host, retryPolicy={"type": "fixed", "count": 3, "interval": "PT10S"})
+    assert (outcome.status, outcome.code, outcome.outputs["body"]) == ("Succeeded", "OK", "ok")
+    assert host.sleeps == [10.0]
+    assert [entry["code"] for entry in outcome.retry_history] == ["TooManyRequests"]
+
+
+def test_workflow_retry_policy_none() -> None:
+    host = FakeHost(child=lambda *a: ResponseMessage(503, {}, None))
+    outcome, _ = call(host, retryPolicy={"type": "none"})
+    assert (outcome.status, len(host.invocations), host.sleeps) == ("Failed", 1, [])
+
+
+def test_workflow_invalid_retry_policy_refused() -> None:
+    inputs = {"host": {"triggerName": "manual", "workflow": {"id": CHILD}}, "retryPolicy": {"type": "sometimes"}}
+    with pytest.raises(DefinitionError) as err:
+        compile_action(workflow.SPEC, {"type": "Workflow", "inputs": inputs}, action_name="W")
+    assert err.value.path == "properties.definition.actions.W.inputs.retryPolicy.type"
 
 
 def test_workflow_child_without_response_action_fails() -> None:
@@ -222,7 +256,6 @@ def test_workflow_missing_child_fails_with_host_error() -> None:
     ("inputs", "path"),
     [
         ({"host": {"triggerName": "manual"}}, "inputs.host.workflow.id"),
-        ({"host": {"workflow": {"id": CHILD}}}, "inputs.host.triggerName"),
         ({}, "inputs.host"),
     ],
 )
@@ -230,3 +263,13 @@ def test_workflow_requires_host_fields(inputs: dict, path: str) -> None:
     with pytest.raises(DefinitionError) as err:
         compile_action(workflow.SPEC, {"type": "Workflow", "inputs": inputs}, action_name="W")
     assert err.value.path == f"properties.definition.actions.W.{path}"
+
+
+def test_workflow_without_trigger_name_asks_host_for_the_request_trigger() -> None:
+    host = FakeHost(child=lambda *a: ResponseMessage(200, {}, None))
+    config = compile_action(
+        workflow.SPEC, {"type": "Workflow", "inputs": {"host": {"workflow": {"id": "child"}}, "body": "x"}}
+    )
+    outcome = run_action(workflow.SPEC, config, FakeRunContext("W", host))
+    assert host.invocations == [("child", "", "x", {})]
+    assert (outcome.status, outcome.code, outcome.outputs) == ("Succeeded", "OK", {"statusCode": 200, "headers": {}})
