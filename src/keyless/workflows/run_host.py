@@ -218,17 +218,15 @@ class WorkflowRunHost:
     async def invoke_workflow(
         self, workflow_id: str, trigger_name: str, body: Any, headers: dict[str, str]
     ) -> ResponseMessage | None:
+        workflow_id, trigger_name = await self.runtime.child_trigger(workflow_id, trigger_name)
         outputs: dict[str, Any] = {"headers": dict(headers)}
         if body is not None:
             outputs["body"] = body
-        started = await self.runtime.start(
-            workflow_id,
-            trigger_name,
-            outputs,
-            wait_response=True,
-            parent=self.context,
-        )
+        started = await self.runtime.start(workflow_id, trigger_name, outputs, wait_response=True, parent=self.context)
         assert started.response is not None
+        if not started.has_response:
+            self.runtime.forget_waiter(started.run_name)
+            return None  # the child runs on; nothing will answer
         return await started.response  # nested callers wait as long as the child takes
 
     # --- time and settings --------------------------------------------------------------------------

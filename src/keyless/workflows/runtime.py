@@ -203,6 +203,20 @@ class WorkflowRuntime:
         found = [b for b in await self._all_workflows() if str(b.get("name", "")).lower() == name.lower()]
         return str(found[0]["id"]) if len(found) == 1 else None
 
+    async def child_trigger(self, workflow: str, trigger_name: str) -> tuple[str, str]:
+        """The Workflow action's child: a resource id, or (Standard) a workflow name; no trigger name means its
+        Request trigger. Raises WorkflowNotFound / TriggerNotFound."""
+        workflow_id = workflow if workflow.startswith("/") else await self.workflow_by_name(workflow)
+        if workflow_id is None:
+            raise WorkflowNotFound(f"The workflow '{workflow}' could not be found.")
+        head = await self.head(workflow_id)
+        if trigger_name:
+            return head.workflow_id, trigger_name
+        for key, trigger in head.triggers.items():
+            if str(_ci(trigger, "type") or "").lower() == "request":
+                return head.workflow_id, head.trigger_names[key]
+        raise TriggerNotFound(f"The workflow '{head.name}' has no Request trigger.")
+
     async def head(self, workflow_id: str) -> WorkflowHead:
         key = workflow_id.lower()
         cached = self._heads.get(key)

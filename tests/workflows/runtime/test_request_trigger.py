@@ -4,8 +4,6 @@ shapes, and the run recorded in the history."""
 
 from __future__ import annotations
 
-import time
-import uuid
 from collections.abc import Iterator
 from typing import Any
 from urllib.parse import quote
@@ -13,10 +11,10 @@ from urllib.parse import quote
 import pytest
 import requests
 
-from keyless.arm.resource_id import resource_group_id
 from keyless.workflows import callback, ids
 from keyless.workflows.actions.registry import ACTION_TYPES
 from tests.platform.inprocess import InProcessKeyless
+from tests.workflows.runtime.helpers import deploy, wait_run
 
 # The Response action is built by another engineer; until it is registered these tests cannot run.
 needs_response = pytest.mark.skipif("response" not in ACTION_TYPES, reason="the Response action is not registered")
@@ -31,31 +29,6 @@ def kl(tmp_path_factory: pytest.TempPathFactory) -> Iterator[InProcessKeyless]:
         yield server
     finally:
         server.stop()
-
-
-def deploy(kl: InProcessKeyless, definition: dict[str, Any], *, state: str = "Enabled") -> str:
-    """A workflow as the ARM face stores one (body, version), then the runtime told it changed."""
-    svc = kl.svc
-    inst = svc.instance
-    name = f"wf{uuid.uuid4().hex[:8]}"
-    group = resource_group_id(inst.subscription_id, inst.resource_group)
-    workflow_id = f"{group}/providers/Microsoft.Logic/workflows/{name}"
-    version = ids.version_name()
-    body = {
-        "id": workflow_id,
-        "name": name,
-        "type": "Microsoft.Logic/workflows",
-        "location": inst.location,
-        "properties": {"state": state, "version": version, "definition": definition, "parameters": {}},
-    }
-
-    async def put() -> None:
-        await svc.resources.put(workflow_id, group, "Microsoft.Logic/workflows", body, group)
-        await svc.workflows.history.save_version(workflow_id, version, definition, {})
-        await svc.workflows.on_workflow_changed(workflow_id)
-
-    kl.run(put())
-    return workflow_id
 
 
 def definition(actions: dict[str, Any], trigger: dict[str, Any] | None = None) -> dict[str, Any]:
@@ -82,18 +55,6 @@ def callback_url(kl: InProcessKeyless, workflow_id: str, *, trigger: str = "manu
 def with_path(url: str, path: str) -> str:
     base, _, query = url.partition("?")
     return f"{base}/{path}?{query}"
-
-
-def wait_run(kl: InProcessKeyless, workflow_id: str, run_name: str) -> Any:
-    """The run once it has finished (the history is what the management API reads)."""
-    history = kl.svc.workflows.history
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        run = kl.run(history.run(workflow_id, run_name))
-        if run is not None and run.status not in ("Running", "Waiting"):
-            return run
-        time.sleep(0.05)
-    raise AssertionError(f"run {run_name} did not finish")
 
 
 def compose_of(kl: InProcessKeyless, workflow_id: str, run_name: str, action: str = "Echo") -> Any:

@@ -246,6 +246,10 @@ class RecurrenceScheduler:
         self._cancel(key)
         self._tasks[key] = asyncio.create_task(self._loop(schedule, fire_now), name=f"recurrence {key[1]}")
 
+    def scheduled(self) -> list[tuple[str, str]]:
+        """(workflow id, trigger name), lower-case, of every schedule running."""
+        return [key for key, task in self._tasks.items() if not task.done()]
+
     def remove(self, workflow_id: str) -> None:
         for key in [k for k in self._tasks if k[0] == workflow_id.lower()]:
             self._cancel(key)
