@@ -19,18 +19,17 @@ from keyless.workflows.actions.base import ActionSpec, Compiled, Outcome
 from keyless.workflows.durations import parse_duration
 from keyless.workflows.host import HttpRequest
 from keyless.workflows.outbound import auth, polling
-from keyless.workflows.outbound.content import body_present, decode_body, decompress, encode_body, to_json
-from keyless.workflows.outbound.exchange import NO_RESPONSE_CODE, Budget, CallResult, Rng, call, no_response_message
-from keyless.workflows.outbound.headers import find, is_dropped, response_headers, status_name
+from keyless.workflows.outbound.content import encode_body, to_json
+from keyless.workflows.outbound.exchange import NO_RESPONSE_CODE, Budget, Rng, call
+from keyless.workflows.outbound.headers import find, is_dropped
+from keyless.workflows.outbound.outcome import action_outcome
 from keyless.workflows.outbound.retry import RetryPolicy, RetryPolicyError, parse_policy
-from keyless.workflows.records import FAILED, SUCCEEDED, TIMED_OUT
 
 TYPE = "Http"
 # In the order run-history inputs list them (a real run shows uri, method, headers, body).
 INPUT_FIELDS = ("uri", "method", "headers", "queries", "body", "cookie", "authentication", "retryPolicy")
 METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS", "TRACE")
 OPERATION_OPTIONS = {"disableasyncpattern": "DisableAsyncPattern", "suppressworkflowheaders": "SuppressWorkflowHeaders"}
-TIMED_OUT_CODE = "ActionTimedOut"
 USER_AGENT = "azure-logic-apps/1.0"
 
 
@@ -259,95 +258,7 @@ async def run(config: Config, ctx: Any) -> Outcome:
         what = "AD OAuth token" if oauth else "managed identity token"
         message = f"Http request failed as there is an error getting {what}: '{exc.message}'."
         return failed(NO_RESPONSE_CODE, message, inputs=prepared.recorded)
-    return _outcome(result, prepared, ctx.action_name)
-
-
-def _outputs(result: CallResult) -> dict[str, Any] | None:
-    response = result.response
-    if response is None:
-        return None
-    headers = response_headers(response.headers)
-    body = response.body
-    encoding = find(headers, "Content-Encoding")
-    if encoding is not None and body:
-        plain = decompress(body, encoding)
-        if plain is not None:  # decompressed content no longer has an encoding or its old length
-            body = plain
-            headers = {k: v for k, v in headers.items() if k.lower() not in ("content-encoding", "content-length")}
-    content_type = find(headers, "Content-Type")
-    outputs: dict[str, Any] = {"statusCode": response.status, "headers": headers}
-    if body_present(body, content_type):
-        outputs["body"] = decode_body(body, content_type)
-    return outputs
-
-
-def _outcome(result: CallResult, prepared: _Call, name: str) -> Outcome:
-    outputs = _outputs(result)
-    history = result.history or None
-    target = _target(prepared)
-    if result.timed_out:
-        # The interpreter's own wall-clock limit words it the same way (scheduler.py).
-        message = f"The execution of template action '{name}' is timed out: it exceeded its 'limit.timeout'."
-        return Outcome(
-            TIMED_OUT,
-            TIMED_OUT_CODE,
-            inputs=prepared.recorded,
-            outputs=outputs,
-            has_outputs=outputs is not None,
-            error={"code": TIMED_OUT_CODE, "message": message},
-            retry_history=history,
-        )
-    if outputs is None:
-        message = no_response_message(result.failure or "")
-        return Outcome(
-            FAILED,
-            NO_RESPONSE_CODE,
-            inputs=prepared.recorded,
-            has_outputs=False,
-            error={"code": NO_RESPONSE_CODE, "message": f"{message} ({target}{_after(result)})"},
-            retry_history=history,
-        )
-    status = outputs["statusCode"]
-    code = status_name(status)
-    if 200 <= status <= 299:
-        return Outcome(SUCCEEDED, code, inputs=prepared.recorded, outputs=outputs, retry_history=history)
-    message = f"The {target} returned {status} ({code}){_after(result)}."
-    reason = _reason(outputs.get("body"))
-    if reason:
-        message = f"{message[:-1]}: {reason}"
-    return Outcome(
-        FAILED,
-        code,
-        inputs=prepared.recorded,
-        outputs=outputs,
-        error={"code": code, "message": message},
-        retry_history=history,
-    )
-
-
-def _target(prepared: _Call) -> str:
-    parts = urlsplit(prepared.url)  # no query: it may hold a SAS signature
-    return f"request {prepared.method} {parts.scheme}://{parts.netloc}{parts.path}"
-
-
-def _after(result: CallResult) -> str:
-    retries = len(result.history)
-    return f" after {retries} {'retry' if retries == 1 else 'retries'}" if retries else ""
-
-
-def _reason(body: Any) -> str | None:
-    """The message an API put in its error body: API Management's `{statusCode, message}` or Azure's
-    `{error: {code, message}}`, so a 401 from a gateway says why (one line, bounded)."""
-    message = None
-    if isinstance(body, dict):
-        if isinstance(body.get("message"), str):
-            message = body["message"]
-        elif isinstance(body.get("error"), dict) and isinstance(body["error"].get("message"), str):
-            message = body["error"]["message"]
-    if not message:
-        return None
-    line = " ".join(message.split())
-    return line if len(line) <= 500 else line[:497] + "..."
+    return action_outcome(result, prepared.recorded, prepared.method, prepared.url, ctx.action_name)
 
 
 SPEC = ActionSpec(TYPE, compile, run, durable=True)
