@@ -61,6 +61,8 @@ class Compiler:
         self.all_actions: dict[str, CompiledAction] = {}  # lower-case name -> action
         self.references: list[Reference] = []
         self.count = 0
+        # What the top-level InitializeVariable actions declare (name -> type): variable actions refuse others.
+        self.declared_variables: dict[str, str] | None = None
 
     # -- expressions ---------------------------------------------------------------------------------------------
 
@@ -260,6 +262,10 @@ class ActionCompileContext:
     @property
     def inside(self) -> tuple[str, ...]:
         return self._inside
+
+    @property
+    def declared_variables(self) -> dict[str, str] | None:
+        return self._compiler.declared_variables
 
     def value(self, raw: Any, path: str) -> Compiled:
         field = path.split(".")[0].split("[")[0]

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from keyless.wdl.values import is_integer, is_number
+from keyless.workflows.actions._variables import declared_variables
 from keyless.workflows.actions.base import ActionSpec, Compiled
 from keyless.workflows.actions.registry import ACTION_TYPES
 from keyless.workflows.casefold import CaseInsensitiveDict
@@ -64,6 +65,7 @@ class CompiledWorkflow:
     outputs: dict[str, CompiledOutput]
     all_actions: dict[str, CompiledAction]  # lower-case name -> action, at any depth
     static_results: dict[str, Any] = field(default_factory=dict)
+    variable_types: dict[str, str] = field(default_factory=dict)  # lower-case name -> declared type (`Integer`)
 
     @property
     def action_names(self) -> list[str]:
@@ -103,6 +105,9 @@ def compile_definition(
 
     resolved, types = _parameters(section["parameters"], parameters, path, keys)
     compiler = Compiler(ACTION_TYPES if registry is None else registry, static_results, path)
+    raw_actions = section["actions"]
+    if isinstance(raw_actions, dict):
+        compiler.declared_variables = declared_variables(raw_actions, path)
     triggers = _triggers(section["triggers"], compiler, child(path, keys.get("triggers", "triggers")))
     graph = compiler.compile_map(
         section["actions"], child(path, keys.get("actions", "actions")), containers=(), loops=(), parent=None
@@ -118,6 +123,7 @@ def compile_definition(
         outputs=outputs,
         all_actions=compiler.all_actions,
         static_results=static_results,
+        variable_types={name.lower(): type_name for name, type_name in (compiler.declared_variables or {}).items()},
     )
 
 

@@ -112,8 +112,13 @@ class RunState:
         for record in self.records.values():
             self.latest[record.name.lower()] = record
         self.variables = CaseInsensitiveDict(checkpoint.variables)
-        # Types are not in the checkpoint; the value's own type says it (an Integer holds int, a Float float).
-        self.variable_types = CaseInsensitiveDict({name: _type_of(v) for name, v in checkpoint.variables.items()})
+        # Types are not in the checkpoint: the declaration says them, else the value's own type does.
+        self.variable_types = CaseInsensitiveDict(
+            {
+                name: workflow.variable_types.get(name.lower()) or _type_of(value)
+                for name, value in checkpoint.variables.items()
+            }
+        )
         self.response_sent = checkpoint.response_sent
         self.pending: list[ActionRecord] = []
         self.lock = asyncio.Lock()

@@ -334,3 +334,16 @@ def test_path_prefix_is_the_callers() -> None:
     with pytest.raises(DefinitionError) as caught:
         compile_definition(definition({"A": {"type": "Nope"}}), path="definition", registry=REGISTRY)
     assert caught.value.path == "definition.actions.A.type"
+
+
+def test_declared_variables_are_known_to_the_workflow_and_to_variable_actions() -> None:
+    init = {"type": "InitializeVariable", "inputs": {"variables": [{"name": "Count", "type": "integer", "value": 0}]}}
+    workflow = compile_(
+        {
+            "Init": init,
+            "Inc": {"type": "IncrementVariable", "inputs": {"name": "count"}, "runAfter": {"Init": ["Succeeded"]}},
+        }
+    )
+    assert workflow.variable_types == {"count": "Integer"}
+    error = refused({"Init": init, "Inc": {"type": "IncrementVariable", "inputs": {"name": "other"}}})
+    assert error.path == f"{ROOT}.actions.Inc.inputs.name"
