@@ -14,6 +14,7 @@ from typing import Any
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from keyless.platform import clock
 from keyless.platform.models import WorkflowRunActionRow, WorkflowRunRow, WorkflowVersionRow
@@ -194,13 +195,10 @@ class StoreJournal:
     async def write(self, records: list[ActionRecord], variables: dict[str, Any]) -> None:
         store = self.history.store
         async with store.transaction() as session:
-            # Read under the transaction: a cancel that landed first wins, and the interpreter learns of it here.
-            run = await session.get(WorkflowRunRow, (self.key, self.run_name), with_for_update=not store.is_sqlite)
-            if run is None:
-                raise KeyError(f"no run {self.run_name} for {self.workflow_id}")
-            if run.status in FINISHED:
-                raise RunFinished(self.workflow_id, self.run_name, run.status)
-            run.variables = dict(variables)
+            # The status check is the first statement and a write: it takes the write lock on SQLite and the row
+            # lock on PostgreSQL, so a cancel either landed before (and wins) or waits for this checkpoint.
+            if not await _claim(session, self.key, self.run_name, variables=dict(variables)):
+                raise RunFinished(self.workflow_id, self.run_name, await _status(session, self))
             if records:
                 # Later records of the same key in one batch replace earlier ones, as separate writes would.
                 batch = {r.key: _action_values(self.key, self.run_name, r) for r in records}
@@ -214,16 +212,40 @@ class StoreJournal:
 
     async def finish(self, outcome: RunOutcome) -> None:
         async with self.history.store.transaction() as session:
-            run = await session.get(WorkflowRunRow, (self.key, self.run_name))
-            if run is None:
-                raise KeyError(f"no run {self.run_name} for {self.workflow_id}")
-            if run.status in FINISHED:
-                return  # cancelled meanwhile: the cancellation is the outcome
-            run.status = outcome.status
-            run.code = outcome.code
-            run.error = outcome.error
-            run.outputs = dict(outcome.outputs)
-            run.end_time = ids.timestamp()
+            values = {
+                "status": outcome.status,
+                "code": outcome.code,
+                "error": outcome.error,
+                "outputs": dict(outcome.outputs),
+                "end_time": ids.timestamp(),
+            }
+            if not await _claim(session, self.key, self.run_name, **values):
+                await _status(session, self)  # KeyError for an unknown run; a cancelled one keeps its outcome
+
+
+async def _claim(session: AsyncSession, key: str, run_name: str, **values: Any) -> bool:
+    """Update a run that has not finished; False if it has (or does not exist)."""
+    result = await session.execute(
+        update(WorkflowRunRow)
+        .where(
+            WorkflowRunRow.workflow_key == key,
+            WorkflowRunRow.run_name == run_name,
+            WorkflowRunRow.status.not_in(FINISHED),
+        )
+        .values(**values)
+    )
+    return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+async def _status(session: AsyncSession, journal: StoreJournal) -> str:
+    status = await session.scalar(
+        select(WorkflowRunRow.status).where(
+            WorkflowRunRow.workflow_key == journal.key, WorkflowRunRow.run_name == journal.run_name
+        )
+    )
+    if status is None:
+        raise KeyError(f"no run {journal.run_name} for {journal.workflow_id}")
+    return status
 
 
 class RunHistory:
@@ -358,11 +380,17 @@ class RunHistory:
         key = workflow_id.lower()
         now = ids.timestamp()
         async with self.store.transaction() as session:
-            run = await session.get(WorkflowRunRow, (key, run_name), with_for_update=not self.store.is_sqlite)
-            if run is None or run.status in FINISHED:
+            cancelled = await _claim(
+                session,
+                key,
+                run_name,
+                status=CANCELLED,
+                code="Cancelled",
+                end_time=now,
+                error={"code": "Cancelled", "message": "The operation was canceled."},
+            )
+            if not cancelled:
                 return False
-            run.status, run.code, run.end_time = CANCELLED, "Cancelled", now
-            run.error = {"code": "Cancelled", "message": "The operation was canceled."}
             await session.execute(
                 update(WorkflowRunActionRow)
                 .where(

@@ -198,3 +198,38 @@ async def test_access_keys_survive_and_regenerate(history: RunHistory) -> None:
     assert p2 == primary and s2 != secondary
     await keys.delete(WF)
     assert await keys.workflow_for(endpoint) is None
+
+
+async def test_cancel_racing_checkpoints_leaves_nothing_running(history: RunHistory) -> None:
+    """Whatever order the store serialises them in, a checkpoint lands before the cancel (and its Running records
+    become Cancelled) or is refused after it: no Running record outlives a cancelled run."""
+    import asyncio
+
+    run = await new_run(history)
+    journal = history.journal(WF, run)
+
+    async def checkpoint(i: int) -> str:
+        try:
+            await journal.write([ActionRecord(f"A{i}", f"A{i}", "Running", "NotSpecified")], {"i": i})
+        except RunFinished:
+            return "refused"
+        return "written"
+
+    outcomes = await asyncio.gather(*(checkpoint(i) for i in range(10)), history.cancel(WF, run))
+    assert outcomes[-1] is True
+    records = (await journal.load()).records
+    written = {f"A{i}" for i, o in enumerate(outcomes[:-1]) if o == "written"}
+    assert set(records) == written
+    assert all(r.status == "Cancelled" for r in records.values())
+    assert await history.run_status(WF, run) == "Cancelled"
+
+
+async def test_unknown_runs_are_refused(history: RunHistory) -> None:
+    journal = history.journal(WF, "08584640926573727105946217888CU00")
+    with pytest.raises(KeyError):
+        await journal.write([], {})
+    with pytest.raises(KeyError):
+        await journal.finish(RunOutcome("Succeeded"))
+    with pytest.raises(KeyError):
+        await journal.load()
+    assert await history.cancel(WF, "08584640926573727105946217888CU00") is False
