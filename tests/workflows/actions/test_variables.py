@@ -132,6 +132,15 @@ def test_declared_variables_and_duplicates() -> None:
     assert "'A' and 'D'" in err.value.detail
 
 
+def test_at_most_250_variables() -> None:
+    actions = {f"I{n}": init(f"v{n}", "integer") for n in range(250)}
+    assert len(declared_variables(actions)) == 250
+    with pytest.raises(DefinitionError) as err:
+        declared_variables({**actions, "Last": init("one_more", "integer")})
+    assert err.value.path == "properties.definition.actions.Last.inputs.variables[0].name"
+    assert "more than 250 variables" in err.value.detail
+
+
 # SetVariable
 
 

@@ -20,6 +20,8 @@ from keyless.workflows.errors import DefinitionError
 
 TYPES = {name.lower(): name for name in ("Boolean", "Integer", "Float", "String", "Object", "Array")}
 
+MAX_VARIABLES = 250  # per workflow (reference §3.4, DOC-LIM)
+
 DEFAULTS: dict[str, Any] = {"Boolean": False, "Integer": 0, "Float": 0.0, "String": "", "Object": None, "Array": []}
 
 
@@ -147,4 +149,9 @@ def declared_variables(actions: Mapping[str, Any], base_path: str = "properties.
                     f"'{action_name}'. A variable can be initialized only once.",
                 )
             found[name.lower()] = (action_name, type_name)
+            if len(found) > MAX_VARIABLES:
+                raise DefinitionError(
+                    f"{base_path}.actions.{action_name}.inputs.variables[{index}].name",
+                    f"The workflow initializes more than {MAX_VARIABLES} variables, the most Logic Apps allows.",
+                )
     return {name: type_name for name, (_, type_name) in found.items()}
