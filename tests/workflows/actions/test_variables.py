@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 import pytest
 
 from keyless.workflows.actions import (
@@ -268,6 +270,12 @@ def test_increment_float_variable() -> None:
     ctx.declare("f", "Float", 1.0)
     assert step(increment_variable.SPEC, ctx, {"name": "f", "value": 0.5}).outputs["body"]["value"] == 1.5
     assert step(increment_variable.SPEC, ctx, {"name": "f", "value": 1}).outputs["body"]["value"] == 2.5
+
+
+def test_increment_float_variable_by_decimal() -> None:
+    ctx = FakeRunContext()
+    ctx.declare("f", "Float", Decimal("1.25"))
+    assert step(decrement_variable.SPEC, ctx, {"name": "f", "value": Decimal("0.5")}).outputs["body"]["value"] == 0.75
 
 
 def test_increment_integer_by_float_fails() -> None:

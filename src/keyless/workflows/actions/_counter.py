@@ -38,10 +38,11 @@ async def step(config: Update, ctx: Any, *, action_type: str, sign: int) -> Outc
         if kind not in ("Integer", "Float") or (declared == "Integer" and kind != "Integer"):
             raise mismatch(name, declared, amount)
         current = ctx.variables[name]
-        new = current + sign * amount
-        if declared == "Float":
-            new = float(new)
-        elif not INT64_MIN <= new <= INT64_MAX:
+        if declared == "Float":  # a decimal() value is a Float here; float arithmetic as .NET doubles
+            new: Any = float(current) + sign * float(amount)
+        else:
+            new = current + sign * amount
+        if declared == "Integer" and not INT64_MIN <= new <= INT64_MAX:
             raise VariableError(f"The value of the Integer variable '{name}' would overflow a 64-bit integer.")
     except VariableError as error:
         return failure(error, inputs)
