@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 
 from tests.conftest import Keyless
+from tests.platform.conftest import drop_postgres, fresh_postgres
 
 API = "2019-05-01"
 
@@ -67,6 +68,19 @@ def backend() -> Iterator[Backend]:
         b.close()
 
 
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+async def database_env(request: pytest.FixtureRequest) -> Any:
+    """SQLite in the data dir (DBOS beside it in dbos.sqlite), or PostgreSQL for both keyless and DBOS."""
+    if request.param == "sqlite":
+        yield {}
+        return
+    url, name = await fresh_postgres()
+    try:
+        yield {"KEYLESS_DATABASE_URL": url}
+    finally:
+        await drop_postgres(name)
+
+
 def http(name: str, url: str, after: str | None) -> dict[str, Any]:
     return {
         "type": "Http",
@@ -75,8 +89,8 @@ def http(name: str, url: str, after: str | None) -> dict[str, Any]:
     }
 
 
-def test_run_resumes_after_kill_9(tmp_path: Path, backend: Backend) -> None:
-    kl = Keyless(tmp_path).start()
+def test_run_resumes_after_kill_9(tmp_path: Path, backend: Backend, database_env: dict[str, str]) -> None:
+    kl = Keyless(tmp_path, extra_env=database_env).start()
     try:
         workflow = f"{kl.rg_path}/providers/Microsoft.Logic/workflows/crash{uuid.uuid4().hex[:6]}"
         definition = {
@@ -127,5 +141,7 @@ def test_run_resumes_after_kill_9(tmp_path: Path, backend: Backend) -> None:
         assert by_name == {"A": "Succeeded", "B": "Succeeded", "C": "Succeeded"}
         assert backend.calls["/a"] == 1  # finished before the crash: read back from the journal, not repeated
         assert backend.calls["/b"] >= 2  # in flight at the crash: executed again (at least once, as Logic Apps)
+        # DBOS keeps its system database beside keyless's: dbos.sqlite, or the same PostgreSQL database.
+        assert (tmp_path / "dbos.sqlite").exists() == ("KEYLESS_DATABASE_URL" not in database_env)
     finally:
         kl.stop()
