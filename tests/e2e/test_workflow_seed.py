@@ -171,10 +171,11 @@ def grant(seed: Seed, principal_id: str) -> None:
     assert r.status_code == 201, r.text
 
 
-def definition(seed: Seed, identity: str | None = None) -> dict[str, Any]:
-    authentication: dict[str, Any] = {"type": "ManagedServiceIdentity", "audience": seed.app_id_uri}
-    if identity is not None:
-        authentication["identity"] = identity
+def definition(seed: Seed, identity: str | None = None, authentication: dict[str, Any] | None = None) -> dict[str, Any]:
+    if authentication is None:
+        authentication = {"type": "ManagedServiceIdentity", "audience": seed.app_id_uri}
+        if identity is not None:
+            authentication["identity"] = identity
     return {
         "$schema": "https://schema.management.azure.com/providers/Microsoft.Logic/schemas/2016-06-01/workflowdefinition.json#",
         "contentVersion": "1.0.0.0",
@@ -295,3 +296,30 @@ def test_identity_without_the_role_is_refused_by_the_gateway(seed: Seed) -> None
     assert (http.status, http.code) == ("Failed", "Unauthorized")
     assert "401" in http.error["message"] and DENIED in http.error["message"]
     assert action(seed, name, run_name, "Reply").status == "Skipped"
+
+
+def test_active_directory_oauth_with_a_client_secret(seed: Seed) -> None:
+    """ActiveDirectoryOAuth: the run host gets the client-credentials token from keyless's token service."""
+    kl = seed.keyless
+    client = kl.graph("POST", "/applications", json={"displayName": f"orders-client-{uuid.uuid4().hex[:6]}"}).json()
+    client_sp = kl.graph("POST", "/servicePrincipals", json={"appId": client["appId"]}).json()
+    secret = kl.graph(
+        "POST", f"/applications/{client['id']}/addPassword", json={"passwordCredential": {"displayName": "seed"}}
+    ).json()["secretText"]
+    grant(seed, client_sp["id"])
+    authentication = {
+        "type": "ActiveDirectoryOAuth",
+        "authority": "https://login.microsoftonline.com",
+        "tenant": kl.tenant,
+        "audience": seed.app_id_uri,
+        "clientId": client["appId"],
+        "secret": secret,
+    }
+    name = f"seed-oauth-{uuid.uuid4().hex[:6]}"
+    deploy(seed, name, definition(seed, authentication=authentication), ManagedServiceIdentity(type="None"))
+
+    r = invoke(seed, name, {"item": "lamp"})
+    assert r.status_code == 200, r.text
+    assert r.json()["order"]["added"] == {"item": "lamp"}
+    http = action(seed, name, r.headers["x-ms-workflow-run-id"], "Add_order")
+    assert link(seed, http.inputs_link)["authentication"]["secret"] != secret  # recorded sanitized

@@ -192,7 +192,7 @@ class RequestTriggerApp:
                 "The server did not receive a timely response from the upstream server. Request tracking id "
                 f"'{started.tracking_id}'.",
                 headers,
-            )  # [unconfirmed] Azure's timeout answer
+            )  # Azure answers 504 Gateway Timeout (Azure/logicapps#1340); the body's code and wording are unconfirmed
         finally:
             if started.response.done():
                 self.runtime.forget_waiter(started.run_name)
