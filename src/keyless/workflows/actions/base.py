@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any, Protocol
 
 from keyless.workflows.host import RunHost
@@ -70,6 +71,12 @@ class CompileContext(Protocol):
         InitializeVariable refuses any container)."""
         ...
 
+    @property
+    def declared_variables(self) -> dict[str, str] | None:
+        """Variables the definition's InitializeVariable actions declare (name -> type), so variable actions can
+        refuse other names when the definition is saved."""
+        ...
+
 
 class RunContext(Protocol):
     """The interpreter's side of one action execution."""
@@ -77,8 +84,16 @@ class RunContext(Protocol):
     action_name: str
     host: RunHost
 
-    def evaluate(self, compiled: Compiled) -> Any:
-        """Evaluate in this action's scope (`item()`, `items()`, `iterationIndexes()` are the current ones)."""
+    def evaluate(
+        self, compiled: Compiled, *, item: Any = ..., loop: str | None = None, index: int | None = None
+    ) -> Any:
+        """Evaluate in this action's scope (`item()`, `items()`, `iterationIndexes()` are the current ones).
+        `item=` sets `item()` (Query/Select's current `from` element); `loop`/`index` evaluate as inside that
+        Until iteration (its condition sees `iterationIndexes`)."""
+        ...
+
+    def now(self) -> datetime:
+        """The run's clock (UTC, timezone-aware; tests pin it): Until's timeout, Wait."""
         ...
 
     @property
@@ -93,6 +108,11 @@ class RunContext(Protocol):
     async def run_actions(self, children: Any, *, item: Any = None, loop: str | None = None, index: int | None = None) -> str:
         """Run a compiled nested action map (from `compile_actions`) to completion and return its status as a
         scope computes it (Succeeded/Failed/...). For loops, `item`/`index` set `item()` and the repetition."""
+        ...
+
+    async def skip_actions(self, children: Any) -> None:
+        """A branch not taken (If, Switch): its actions are recorded Skipped (ActionBranchingConditionNotSatisfied),
+        their nested actions too (ActionDependencyFailed)."""
         ...
 
     def records(self, children: Any) -> list[ActionRecord]:
