@@ -1,9 +1,13 @@
-"""`keyless demo`: the identity half of the seed scenario, through the public APIs only, with evidence.
+"""`keyless demo` (and `make demo`): the seed scenario end to end, through the public APIs only, with evidence.
 
-It starts keyless on a fresh data dir, registers an API with an app role, gives a user-assigned managed identity
-that role, gets the identity's token from its managed identity endpoint, checks it against the published JWKS
-as a gateway's `validate-jwt` would, then shows an identity without the role refused. Exit status 1 when
-anything differs from what Azure would do.
+It starts keyless on a fresh data dir and a small local backend, then performs the six steps every user of this
+chain follows — (1) register the API's application with an Application ID URI and the app role `AddRole`;
+(2) give a Logic App a system-assigned managed identity; (3) assign it the role; (4) a workflow whose Http action
+calls the API through the gateway with a subscription key and Managed Identity authentication; (5) the API in
+the gateway with `validate-jwt` checking audience and `roles`; (6) trigger it through its callback URL — and
+prints the evidence: the token's claims as the backend received them, the gateway's decision, the run's actions.
+Then a workflow whose identity lacks the role is refused, and the run history says why in one line.
+Exit status 1 when anything differs from what Azure would do.
 """
 
 from __future__ import annotations
@@ -11,15 +15,19 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import secrets
 import tempfile
 import threading
+import uuid
 from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
 import httpx
 import jwt
 
+from keyless.cli.cloud import CliError, Cloud
 from keyless.platform.settings import Settings
 
 API_URI = "api://keyless-demo-api"
@@ -66,52 +74,6 @@ def running_keyless(data_dir: Path) -> Iterator[dict[str, Any]]:
         thread.join(15)
 
 
-class Client:
-    """Thin HTTP client of Graph and ARM with the admin's tokens."""
-
-    def __init__(self, e: dict[str, Any]) -> None:
-        self.e = e
-        self.http = httpx.Client(verify=e["ca_cert"], timeout=30)
-        self._tokens: dict[str, str] = {}
-
-    def close(self) -> None:
-        # idle keep-alive connections would hold up the server's graceful shutdown
-        self.http.close()
-
-    def token(self, resource: str) -> str:
-        if resource not in self._tokens:
-            r = self.http.post(
-                f"{self.e['authority']}/oauth2/v2.0/token",
-                data={
-                    "grant_type": "client_credentials",
-                    "client_id": self.e["admin"]["client_id"],
-                    "client_secret": self.e["admin"]["client_secret"],
-                    "scope": f"{resource}/.default",
-                },
-            )
-            self._tokens[resource] = expect(r, 200)["access_token"]
-        return self._tokens[resource]
-
-    def graph(self, method: str, path: str, body: Any = None, status: int = 200) -> Any:
-        r = self.http.request(
-            method,
-            f"{self.e['graph']}/v1.0{path}",
-            json=body,
-            headers={"Authorization": f"Bearer {self.token('https://graph.microsoft.com')}"},
-        )
-        return expect(r, status)
-
-    def arm(self, method: str, path: str, api_version: str, body: Any = None, status: int = 200) -> Any:
-        r = self.http.request(
-            method,
-            f"{self.e['management']}{path}",
-            params={"api-version": api_version},
-            json=body,
-            headers={"Authorization": f"Bearer {self.token('https://management.azure.com')}"},
-        )
-        return expect(r, status)
-
-
 def expect(r: httpx.Response, *statuses: int) -> Any:
     if r.status_code not in statuses:
         raise DemoFailure(f"{r.request.method} {r.request.url.path} answered {r.status_code}: {r.text[:400]}")
@@ -126,124 +88,239 @@ def show(label: str, value: Any) -> None:
     print(f"    {label:<22} {value}", flush=True)
 
 
-def check_like_validate_jwt(token: str, e: dict[str, Any]) -> dict[str, Any]:
-    """What `validate-jwt` with the v1 openid-config, an audience and a required `roles` claim decides."""
-    jwks = jwt.PyJWKClient(f"{e['authority']}/discovery/keys", ssl_context=_ssl(e))
-    key = jwks.get_signing_key_from_jwt(token)
-    claims = jwt.decode(
-        token, key.key, algorithms=["RS256"], audience=API_URI, issuer=f"https://sts.windows.net/{e['tenant_id']}/"
-    )
-    if ROLE not in (claims.get("roles") or []):
-        raise PermissionError(f"the token has no `roles` claim value `{ROLE}` (roles: {claims.get('roles', [])})")
-    return claims
+SERVICE = "contoso-demo"
+LOGIC = "2019-05-01"
+APIM = "2022-08-01"
+POLICY = """<policies>
+  <inbound>
+    <base />
+    <validate-jwt header-name="Authorization" require-scheme="Bearer" failed-validation-httpcode="401">
+      <openid-config url="https://login.microsoftonline.com/{tid}/.well-known/openid-configuration" />
+      <audiences><audience>{audience}</audience></audiences>
+      <required-claims><claim name="roles" match="any"><value>{role}</value></claim></required-claims>
+    </validate-jwt>
+  </inbound>
+  <backend><base /></backend>
+  <outbound><base /></outbound>
+  <on-error><base /></on-error>
+</policies>"""
 
 
-def _ssl(e: dict[str, Any]) -> Any:
-    import ssl
+def workflow_definition(service: str) -> dict[str, Any]:
+    """Request → Http (Managed Identity, audience = the API's Application ID URI, subscription key) → Response."""
+    return {
+        "$schema": "https://schema.management.azure.com/providers/Microsoft.Logic/schemas/2016-06-01/workflowdefinition.json#",
+        "contentVersion": "1.0.0.0",
+        "parameters": {"subscriptionKey": {"type": "securestring"}},
+        "triggers": {"manual": {"type": "Request", "kind": "Http", "inputs": {"method": "POST"}}},
+        "actions": {
+            "Call_orders_API": {
+                "type": "Http",
+                "inputs": {
+                    "method": "POST",
+                    "uri": f"https://{service}.azure-api.net/orders/add",
+                    "headers": {"Ocp-Apim-Subscription-Key": "@parameters('subscriptionKey')"},
+                    "body": "@triggerBody()",
+                    "authentication": {"type": "ManagedServiceIdentity", "audience": API_URI},
+                },
+                "runAfter": {},
+            },
+            "Response": {
+                "type": "Response",
+                "kind": "Http",
+                "inputs": {"statusCode": 200, "body": "@body('Call_orders_API')"},
+                "runAfter": {"Call_orders_API": ["Succeeded"]},
+            },
+        },
+    }
 
-    return ssl.create_default_context(cafile=e["ca_cert"])
+
+class Backend(ThreadingHTTPServer):
+    """The API behind the gateway: it answers with what it received, including the caller's token claims."""
+
+    calls: list[dict[str, Any]]
 
 
-def managed_identity_token(client: Client, identity_id: str) -> str:
-    env = client.http.post(
-        f"{client.e['management']}/keyless/identityEndpoints",
-        params={"resourceId": identity_id},
-        headers={"Authorization": f"Bearer {client.token('https://management.azure.com')}"},
-    )
-    env = expect(env, 200)
-    r = client.http.get(
-        f"{env['AZURE_POD_IDENTITY_AUTHORITY_HOST']}/metadata/identity/oauth2/token",
-        params={"api-version": "2018-02-01", "resource": API_URI},
-        headers={"Metadata": "true"},
-    )
-    if r.status_code != 200:
-        raise PermissionError(r.json().get("error_description", r.text))
-    return str(r.json()["access_token"])
+class _Handler(BaseHTTPRequestHandler):
+    server: Backend
+
+    def do_POST(self) -> None:
+        body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+        token = (self.headers.get("Authorization") or "").removeprefix("Bearer ")
+        claims = jwt.decode(token, options={"verify_signature": False}) if token else {}
+        call = {"path": self.path, "body": json.loads(body or b"null"), "caller": claims}
+        self.server.calls.append(call)
+        payload = json.dumps({"added": call["body"], "by": claims.get("oid")}).encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(payload)))
+        self.end_headers()
+        self.wfile.write(payload)
+
+    def log_message(self, *args: Any) -> None:
+        pass
+
+
+@contextlib.contextmanager
+def backend() -> Iterator[Backend]:
+    server = Backend(("127.0.0.1", 0), _Handler)
+    server.calls = []
+    thread = threading.Thread(target=server.serve_forever, name="demo-backend", daemon=True)
+    thread.start()
+    try:
+        yield server
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def run_actions(c: Cloud, workflow_id: str, run: str) -> list[dict[str, Any]]:
+    return list(c.arm("GET", f"{workflow_id}/runs/{run}/actions", api_version=LOGIC, ok=(200,))["value"])
+
+
+def trigger(c: Cloud, url: str, body: Any) -> httpx.Response:
+    return c.client.post(url, json=body)
 
 
 def run(data_dir: Path) -> None:
-    with running_keyless(data_dir) as e, contextlib.closing(Client(e)) as c:
-        rg = f"/subscriptions/{e['subscription_id']}/resourceGroups/{e['resource_group']}"
+    with running_keyless(data_dir) as e, backend() as api, contextlib.closing(Cloud.keyless(data_dir)) as c:
         print(f"keyless is up: tenant {e['tenant_id']}, data in {data_dir}")
+        print(f"the orders API (the backend) listens on http://127.0.0.1:{api.server_address[1]}")
 
-        step(1, f"Register the API's application with Application ID URI {API_URI} and app role {ROLE}")
-        role_id = "5c6d2b5e-3f0a-4c59-9a0e-4f5f0d7a9a11"
-        app = c.graph(
-            "POST",
-            "/applications",
-            {
-                "displayName": "keyless-demo-api",
-                "identifierUris": [API_URI],
-                "appRoles": [
-                    {
-                        "id": role_id,
-                        "allowedMemberTypes": ["Application"],
-                        "displayName": ROLE,
-                        "description": "Callers that may add",
-                        "value": ROLE,
-                        "isEnabled": True,
-                    }
-                ],
-            },
-            status=201,
-        )
-        api_sp = c.graph("POST", "/servicePrincipals", {"appId": app["appId"]}, status=201)
+        step(1, f"Register the API's application: Application ID URI {API_URI}, app role {ROLE} (Graph)")
+        app = c.graph_call("POST", "/applications", {"displayName": "orders-api", "identifierUris": [API_URI]})
+        role = {
+            "id": str(uuid.uuid4()),
+            "value": ROLE,
+            "displayName": ROLE,
+            "description": "May add orders",
+            "allowedMemberTypes": ["Application"],
+            "isEnabled": True,
+        }
+        c.graph_call("PATCH", f"/applications/{app['id']}", {"appRoles": [role]})
+        api_sp = c.graph_call("POST", "/servicePrincipals", {"appId": app["appId"]})
         show("appId", app["appId"])
         show("service principal", api_sp["id"])
 
-        step(2, "Give the caller a user-assigned managed identity (ARM)")
-        ids = {}
-        for name in ("demo-caller", "demo-norole"):
-            uami = c.arm(
-                "PUT",
-                f"{rg}/providers/Microsoft.ManagedIdentity/userAssignedIdentities/{name}",
-                "2023-01-31",
-                {"location": e["location"]},
-                status=201,
-            )
-            ids[name] = uami
-            show(name, f"principalId {uami['properties']['principalId']}, clientId {uami['properties']['clientId']}")
+        step(2, "Give two Logic Apps a system-assigned managed identity (ARM, Microsoft.Logic/workflows)")
+        key = secrets.token_hex(16)
+        flows = {}
+        for name in ("orders-flow", "intruder-flow"):
+            workflow_id = f"{c.group_path}/providers/Microsoft.Logic/workflows/{name}"
+            body = {
+                "location": c.location,
+                "identity": {"type": "SystemAssigned"},
+                "properties": {
+                    "state": "Enabled",
+                    "definition": workflow_definition(SERVICE),
+                    "parameters": {"subscriptionKey": {"value": key}},
+                },
+            }
+            made = c.arm("PUT", workflow_id, body, api_version=LOGIC)
+            flows[name] = (workflow_id, made["identity"]["principalId"])
+            show(name, f"principalId {made['identity']['principalId']}")
 
-        step(3, f"Assign demo-caller to the app role {ROLE} (Graph appRoleAssignedTo)")
-        assignment = c.graph(
+        step(3, f"Assign orders-flow's identity the app role {ROLE} (Graph appRoleAssignedTo)")
+        assignment = c.graph_call(
             "POST",
             f"/servicePrincipals/{api_sp['id']}/appRoleAssignedTo",
-            {
-                "principalId": ids["demo-caller"]["properties"]["principalId"],
-                "resourceId": api_sp["id"],
-                "appRoleId": role_id,
-            },
-            status=201,
+            {"principalId": flows["orders-flow"][1], "resourceId": api_sp["id"], "appRoleId": role["id"]},
         )
         show("assignment", assignment["id"])
+        show("intruder-flow", "no role assigned")
 
-        step(4, "demo-caller gets a token from its managed identity endpoint (IMDS protocol)")
-        token = managed_identity_token(c, ids["demo-caller"]["id"])
-        claims = check_like_validate_jwt(token, e)
-        for claim in ("aud", "iss", "appid", "oid", "roles", "ver", "xms_mirid"):
-            show(claim, claims.get(claim))
-        show("decision", "accepted: signature, issuer, audience and roles all match")
+        step(4, "The workflows: Request → Http (Managed Identity, audience the API, subscription key) → Response")
+        show("Http uri", f"https://{SERVICE}.azure-api.net/orders/add")
+        show("authentication", json.dumps({"type": "ManagedServiceIdentity", "audience": API_URI}))
 
-        step(5, "demo-norole, an identity without the role, is refused")
-        token = managed_identity_token(c, ids["demo-norole"]["id"])
-        try:
-            check_like_validate_jwt(token, e)
-        except PermissionError as exc:
-            show("decision", f"refused: {exc}")
-        else:
-            raise DemoFailure("a token without the role was accepted")
+        step(5, "The API in the gateway, validate-jwt checking the audience and `roles` (ARM, API Management)")
+        service = f"{c.group_path}/providers/Microsoft.ApiManagement/service/{SERVICE}"
+        c.arm(
+            "PUT",
+            service,
+            {
+                "location": c.location,
+                "sku": {"name": "Developer", "capacity": 1},
+                "properties": {"publisherEmail": "demo@contoso.com", "publisherName": "demo"},
+            },
+            api_version=APIM,
+        )
+        c.arm(
+            "PUT",
+            f"{service}/apis/orders",
+            {
+                "properties": {
+                    "displayName": "orders",
+                    "path": "orders",
+                    "protocols": ["https"],
+                    "serviceUrl": f"http://127.0.0.1:{api.server_address[1]}",
+                }
+            },
+            api_version=APIM,
+        )
+        c.arm(
+            "PUT",
+            f"{service}/apis/orders/operations/add",
+            {"properties": {"displayName": "add", "method": "POST", "urlTemplate": "/add"}},
+            api_version=APIM,
+        )
+        policy = POLICY.format(tid=e["tenant_id"], audience=API_URI, role=ROLE)
+        c.arm(
+            "PUT",
+            f"{service}/apis/orders/policies/policy",
+            {"properties": {"format": "rawxml", "value": policy}},
+            api_version=APIM,
+        )
+        c.arm(
+            "PUT",
+            f"{service}/subscriptions/orders-client",
+            {
+                "properties": {
+                    "scope": f"{service}/apis/orders",
+                    "displayName": "orders client",
+                    "state": "active",
+                    "primaryKey": key,
+                }
+            },
+            api_version=APIM,
+        )
+        show("policy", "validate-jwt: audience " + API_URI + f", roles contains {ROLE}")
+        show("subscription", "orders-client (its primary key is the workflows' subscriptionKey parameter)")
 
-        step(6, "With appRoleAssignmentRequired, Entra does not even issue it a token")
-        c.graph("PATCH", f"/servicePrincipals/{api_sp['id']}", {"appRoleAssignmentRequired": True}, status=204)
-        try:
-            managed_identity_token(c, ids["demo-norole"]["id"])
-        except PermissionError as exc:
-            if "AADSTS501051" not in str(exc):
-                raise DemoFailure(f"expected AADSTS501051, got: {exc}") from exc
-            show("decision", str(exc).splitlines()[0])
-        else:
-            raise DemoFailure("a token was issued although the identity holds no role and assignment is required")
-    print("\nThe identity chain behaves as Azure's does.")
+        step(6, "Trigger orders-flow through its callback URL")
+        workflow_id = flows["orders-flow"][0]
+        url = c.arm("POST", f"{workflow_id}/triggers/manual/listCallbackUrl", {}, api_version=LOGIC, ok=(200,))["value"]
+        response = trigger(c, url, {"item": "book", "quantity": 1})
+        run_name = response.headers.get("x-ms-workflow-run-id", "")
+        show("response", f"{response.status_code} {response.text[:120]}")
+        if response.status_code != 200 or not api.calls:
+            raise DemoFailure(f"the workflow did not reach the API: {response.status_code} {response.text[:300]}")
+        caller = api.calls[-1]["caller"]
+        for claim in ("aud", "iss", "oid", "roles", "xms_mirid"):
+            show(f"token {claim}", caller.get(claim))
+        if caller.get("aud") != API_URI or ROLE not in (caller.get("roles") or []):
+            raise DemoFailure(f"the API received a token it should not have accepted: {caller}")
+        show("gateway", "accepted: subscription key, signature, issuer, audience and roles all match")
+        actions = run_actions(c, workflow_id, run_name)
+        for action in actions:
+            show(f"run action {action['name']}", f"{action['properties']['status']} ({action['properties']['code']})")
+        if any(a["properties"]["status"] != "Succeeded" for a in actions):
+            raise DemoFailure("a run action did not succeed")
+
+        step("6b", "Trigger intruder-flow, whose identity holds no role: the gateway refuses it")
+        workflow_id = flows["intruder-flow"][0]
+        url = c.arm("POST", f"{workflow_id}/triggers/manual/listCallbackUrl", {}, api_version=LOGIC, ok=(200,))["value"]
+        calls_before = len(api.calls)
+        response = trigger(c, url, {"item": "book"})
+        run_name = response.headers.get("x-ms-workflow-run-id", "")
+        show("response", f"{response.status_code}")
+        failed = [a for a in run_actions(c, workflow_id, run_name) if a["properties"]["status"] == "Failed"]
+        if response.status_code == 200 or len(api.calls) != calls_before or not failed:
+            raise DemoFailure("a workflow without the role reached the API")
+        error = failed[0]["properties"].get("error") or {}
+        show(f"run action {failed[0]['name']}", f"Failed ({failed[0]['properties']['code']})")
+        show("why", error.get("message", ""))
+    print("\nThe chain behaves as Azure's does: identity, gateway and workflow.")
 
 
 def main(data_dir: Path | None = None) -> int:
@@ -253,7 +330,7 @@ def main(data_dir: Path | None = None) -> int:
                 run(Path(tmp))
         else:
             run(data_dir)
-    except (DemoFailure, PermissionError, jwt.PyJWTError) as exc:
+    except (DemoFailure, CliError, httpx.HTTPError) as exc:
         print(f"\nDEMO FAILED: {exc}", flush=True)
         return 1
     return 0
