@@ -22,6 +22,7 @@ class ActionRunContext:
         self.action_name = action.name
         self.host = state.host
         self._eval = RunEvalContext(state, frame, action.name)
+        self._eval.current_record = record  # `action()` while running: this (Running) record
 
     @property
     def eval_context(self) -> RunEvalContext:
@@ -35,7 +36,9 @@ class ActionRunContext:
         if loop is None and item is NO_ITEM:
             return compiled.evaluate(self._eval)
         frame = self.frame if loop is None else self.frame.enter(loop, index or 0, NO_ITEM)
-        return compiled.evaluate(RunEvalContext(self.state, frame, self.action_name, item))
+        inner = RunEvalContext(self.state, frame, self.action_name, item)
+        inner.current_record = self.record
+        return compiled.evaluate(inner)
 
     def eval_context_for(self, record: ActionRecord) -> RunEvalContext:
         view = RunEvalContext(self.state, self.frame, self.action_name)
@@ -67,6 +70,11 @@ class ActionRunContext:
         frame = self.state.last_frames.get(id(children), self.frame)
         found = (self.state.records.get(frame.key(name)) for name in children.actions)
         return [record for record in found if record is not None]
+
+    def iteration_started(self, children: ActionGraph, loop: str, index: int) -> bool:
+        """Whether the journal this run resumed from holds records of that loop iteration (so it was reached)."""
+        frame = self.frame.enter(loop, index, NO_ITEM)
+        return any(frame.key(name) in self.state.records for name in children.actions)
 
     def terminate(self, status: str, error: dict[str, Any] | None) -> None:
         if self.state.stop is not None:

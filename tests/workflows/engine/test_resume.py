@@ -86,3 +86,42 @@ async def test_a_finished_run_refuses_more_writes() -> None:
     result = await run(compile_({"A": {"type": "Echo", "inputs": 1}}))
     with pytest.raises(RuntimeError):
         await result.journal.write([], {})
+
+
+async def test_resumed_until_replays_finished_iterations_without_re_deciding_them() -> None:
+    # Iterations 0-2 finished before the checkpoint and left n = 'stop'. Evaluating the condition again after
+    # iteration 0 would see that later value and end the loop one iteration in.
+    actions = {
+        "Loop": {
+            "type": "Until",
+            "expression": "@equals(variables('n'), 'stop')",
+            "actions": {
+                "Bump": {
+                    "type": "SetVar",
+                    "inputs": {"name": "n", "value": "@if(equals(iterationIndexes('Loop'), 2), 'stop', 'go')"},
+                }
+            },
+        }
+    }
+    done = {f"Bump#00000{i}": record(f"Bump#00000{i}", SUCCEEDED) for i in range(3)}
+    result = await run(compile_(actions), checkpoint=Checkpoint(records=done, variables={"n": "stop"}))
+    assert PROBE.executed == []
+    assert result.record("Loop").iteration_count == 3
+
+
+async def test_until_runs_until_the_variable_condition_holds() -> None:
+    actions = {
+        "Loop": {
+            "type": "Until",
+            "expression": "@equals(variables('n'), 'stop')",
+            "actions": {
+                "Bump": {
+                    "type": "SetVar",
+                    "inputs": {"name": "n", "value": "@if(equals(iterationIndexes('Loop'), 2), 'stop', 'go')"},
+                }
+            },
+        }
+    }
+    result = await run(compile_(actions))
+    assert PROBE.executed == ["Bump", "Bump", "Bump"]
+    assert result.record("Loop").iteration_count == 3

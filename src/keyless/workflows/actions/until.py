@@ -81,6 +81,10 @@ async def run_until(config: UntilConfig, ctx: Any) -> Outcome:
     while True:
         status = await ctx.run_actions(config.actions, loop=ctx.action_name, index=iterations)
         iterations += 1
+        if ctx.iteration_started(config.actions, ctx.action_name, iterations):
+            # Resumed: the next iteration had begun, so the condition was false here; re-evaluating it against
+            # the variables as restored (a later state) could end the loop early.
+            continue
         # The condition sees the iteration just run (its actions' records, its iterationIndexes).
         done = is_true(ctx.evaluate(config.expression, loop=ctx.action_name, index=iterations - 1))
         if done or iterations >= count or (ctx.now() - started).total_seconds() >= timeout:
