@@ -14,6 +14,7 @@ rewrites it).
 from __future__ import annotations
 
 import importlib
+import importlib.util
 import json
 import os
 import re
@@ -48,12 +49,18 @@ def files() -> list[Path]:
     return sorted(CORPUS.glob("*.json"))
 
 
-def _arm_resolver() -> Any:
+def _arm_resources(template: dict[str, Any]) -> list[dict[str, Any]] | None:
+    """The template's workflows with ARM expressions resolved by keyless.workflows.arm_template (when present;
+    parameters take their defaults), or None when it cannot resolve them."""
     try:
         module = importlib.import_module("keyless.workflows.arm_template")
     except ImportError:
         return None
-    return getattr(module, "resolve_template", None)
+    deployment = module.Deployment("00000000-0000-0000-0000-000000000000", "corpus", "westeurope")
+    try:
+        return module.resolve_template(template, deployment)
+    except module.TemplateError:
+        return None
 
 
 def _workflow_resources(template: dict[str, Any]) -> list[dict[str, Any]]:
@@ -81,8 +88,8 @@ def definitions(document: Any) -> list[tuple[dict[str, Any], dict[str, Any]]]:
     if not isinstance(document, dict):
         return []
     if "resources" in document and "$schema" in document and "deploymentTemplate" in str(document["$schema"]):
-        resolve = _arm_resolver()
-        resources = resolve(document, {}) if resolve else _workflow_resources(document)
+        resolved = _arm_resources(document)
+        resources = resolved if resolved is not None else _workflow_resources(document)
         return [
             (r["properties"]["definition"], r["properties"].get("parameters") or {})
             for r in resources
@@ -118,10 +125,14 @@ def supplied_values(definition: dict[str, Any], given: dict[str, Any]) -> dict[s
 
 
 def reason(error: DefinitionError) -> str:
-    for pattern in (r"The action type '([^']+)'", r"The trigger type '([^']+)'", r"The Request trigger kind '([^']+)'"):
+    for label, pattern in (
+        ("action", r"The action type '([^']+)'"),
+        ("trigger", r"The trigger type '([^']+)'"),
+        ("Request trigger kind", r"The Request trigger kind '([^']+)'"),
+    ):
         match = re.search(pattern, error.detail)
         if match:
-            return match.group(1)
+            return f"{label} {match.group(1)}"
     return re.sub(r"'[^']*'", "'…'", error.detail)[:120]
 
 
@@ -157,3 +168,31 @@ def test_corpus_definitions_compile() -> None:
     assert not lost, f"definitions accepted before are refused now: {[(n, refusals.get(n)) for n in lost]}"
     if os.environ.get("KEYLESS_UPDATE_RATCHET"):
         RATCHET.write_text("\n".join(sorted(accepted)) + "\n")
+
+
+def test_definitions_are_found_in_every_wrapper() -> None:
+    bare = {"triggers": {}, "actions": {}}
+    assert definitions(bare) == [(bare, {})]
+    assert definitions({"definition": bare, "kind": "Stateful"}) == [(bare, {})]
+    assert definitions({"definition": bare, "parameters": {"p": {"value": 1}}}) == [(bare, {"p": {"value": 1}})]
+    template = {
+        "$schema": "https://schema.management.azure.com/schemas/2019-04-01/deploymentTemplate.json#",
+        "parameters": {"name": {"type": "string", "defaultValue": "wf"}},
+        "resources": [
+            {
+                "type": "Microsoft.Logic/workflows",
+                "name": "[parameters('name')]",
+                "properties": {
+                    "definition": {
+                        "triggers": {},
+                        "actions": {"A": {"type": "Compose", "inputs": "[concat('a', 'b')]"}},
+                    }
+                },
+            }
+        ],
+    }
+    (found, values), *_ = definitions(template)
+    if importlib.util.find_spec("keyless.workflows.arm_template") is not None:
+        assert found["actions"]["A"]["inputs"] == "ab"
+        assert not has_arm_expressions(found)
+    assert values == {}
