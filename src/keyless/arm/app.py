@@ -61,11 +61,17 @@ class ManagementApp:
         self.owners = owners
         self.tenant_id = tenant_id
         self.extensions: dict[tuple[str, str], Extension] = {}
+        self.resolvers: list[Callable[[str, str], Extension | None]] = []
         # Ids of asynchronous operations answered with 202 (all finished already), oldest first.
         self.operations: dict[str, None] = {}
 
     def extend(self, method: str, path: str, handler: Extension) -> None:
         self.extensions[(method, path)] = handler
+
+    def extend_matching(self, resolver: Callable[[str, str], Extension | None]) -> None:
+        """A service's handler for a family of paths the generic router cannot store (a workflow's runs, read
+        from its run history): `resolver(method, path)` returns the handler, or None to leave the path to ARM."""
+        self.resolvers.append(resolver)
 
     def routes(self) -> list[Route]:
         return [Route("/{path:path}", self.dispatch, methods=["GET", "PUT", "PATCH", "DELETE", "POST", "HEAD"])]
@@ -102,6 +108,10 @@ class ManagementApp:
         path = "/" + request.path_params["path"]
         method = request.method
         extension = self.extensions.get((method, path.rstrip("/")))
+        for resolver in self.resolvers:
+            if extension is not None:
+                break
+            extension = resolver(method, path.rstrip("/"))
         if extension is not None:
             return await extension(request, caller)
         query = dict(request.query_params)

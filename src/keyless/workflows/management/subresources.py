@@ -1,13 +1,10 @@
 """Runs, actions, repetitions, triggers, trigger histories and versions of `Microsoft.Logic/workflows`.
 
 These are not ARM-stored resources: they are read from the run history (and triggers from the definition), so
-the generic router, which serves what the ARM store holds, cannot serve them. ManagementApp's only hook is
-`extend(method, path, handler)` for exact paths, consulted (after bearer authentication) through
-`management.extensions.get((method, path))`. `install` puts a dict there that answers that lookup for any
-path under a workflow's `runs`, `triggers` or `versions`, as well as the exact paths registered before: the
-smallest change that keeps the router untouched. It also takes the workflow PUT/PATCH/DELETE, hands them to
-the router as ManagementApp would, and tells the runtime once the change is stored (`prepare` runs before).
-A `ManagementApp.extend_prefix` would replace this shim; see the report.
+the generic router, which serves what the ARM store holds, cannot serve them. `install` registers `match` with
+`ManagementApp.extend_matching`: after bearer authentication, any path under a workflow's `runs`, `triggers` or
+`versions` comes here. It also takes the workflow PUT/PATCH/DELETE, hands them to the router as ManagementApp
+would, and tells the runtime once the change is stored (`prepare` runs before the store write).
 """
 
 from __future__ import annotations
@@ -430,24 +427,9 @@ async def callback_url(
     return out
 
 
-class _Extensions(dict[tuple[str, str], Extension]):
-    """ManagementApp's extension table, also answering for workflow sub-resource paths (see the module doc)."""
-
-    def __init__(self, existing: dict[tuple[str, str], Extension], subresources: Subresources) -> None:
-        super().__init__(existing)
-        self.subresources = subresources
-
-    def get(self, key: tuple[str, str], default: Any = None) -> Any:  # type: ignore[override]
-        found = super().get(key)
-        if found is not None:
-            return found
-        method, path = key
-        return self.subresources.match(method, path) or default
-
-
 def install(management: ManagementApp, plane: Plane) -> Subresources:
     subresources = Subresources(plane)
-    management.extensions = _Extensions(management.extensions, subresources)
+    management.extend_matching(subresources.match)
     return subresources
 
 
