@@ -181,3 +181,50 @@ async def test_skipped_container_skips_its_children() -> None:
     )
     assert result.record("Scope").error["code"] == "ActionConditionFailed"
     assert result.record("Inner").error["code"] == "ActionDependencyFailed"
+
+
+async def test_result_lists_the_first_level_records_of_a_scope_and_of_a_loop() -> None:
+    result = await run(
+        {
+            "Scope": {
+                "type": "Scope",
+                "actions": {
+                    "One": {"type": "Echo", "inputs": 1},
+                    "Two": {"type": "Fail", "inputs": 2, "runAfter": {"One": ["Succeeded"]}},
+                },
+            },
+            "Loop": {
+                "type": "Foreach",
+                "foreach": "@createArray('a', 'b')",
+                "actions": {"Each": {"type": "Echo", "inputs": "@item()"}},
+                "operationOptions": "Sequential",
+            },
+            "Report": {
+                "type": "Echo",
+                "inputs": {
+                    "scope": "@result('Scope')",
+                    "loop": "@result('Loop')",
+                },
+                "runAfter": {"Scope": ["Failed"], "Loop": ["Succeeded"]},
+            },
+        }
+    )
+    report = result.record("Report").outputs
+    assert [(r["name"], r["status"]) for r in report["scope"]] == [("One", SUCCEEDED), ("Two", FAILED)]
+    assert report["scope"][1]["error"]["code"] == "BadRequest"
+    assert [r["outputs"] for r in report["loop"]] == ["a", "b"]
+
+
+async def test_references_that_cannot_be_resolved_at_run_time_fail_the_action() -> None:
+    result = await run(
+        {
+            "Early": {"type": "Echo", "inputs": "@outputs('Late')"},
+            "Late": {"type": "Echo", "inputs": 1, "runAfter": {"Early": ["Succeeded", "Failed"]}},
+            "NoLoop": {"type": "Echo", "inputs": "@item()"},
+        }
+    )
+    early = result.record("Early")
+    assert (early.status, early.code) == (FAILED, "InvalidTemplate")
+    assert "'Late'" in early.error["message"]
+    assert result.record("NoLoop").code == "InvalidTemplate"
+    assert result.status("Late") == SUCCEEDED

@@ -19,14 +19,14 @@ def field(spec: dict[str, Any], name: str) -> tuple[str, Any] | None:
 
 
 def nested_actions(spec: dict[str, Any], ctx: CompileContext, path: str = "") -> Any:
-    """Compile `<path>.actions` (an absent map is empty)."""
-    holder = spec
-    key = "actions"
-    found = field(holder, key)
-    if found is not None and not isinstance(found[1], dict):
-        raise ctx.error(child(path, found[0]) if path else found[0], "The 'actions' property must be an object.")
-    raw = found[1] if found else {}
-    return ctx.compile_actions(raw, child(path, found[0] if found else key) if path else (found[0] if found else key))
+    """Compile the `actions` map of `spec`, which sits at `path` within the action ("" for the action itself,
+    `else`, `cases.Case_1`); an absent map is an empty one."""
+    found = field(spec, "actions")
+    key, raw = found if found is not None else ("actions", {})
+    here = child(path, key) if path else key
+    if not isinstance(raw, dict):
+        raise ctx.error(here, "The 'actions' property must be an object.")
+    return ctx.compile_actions(raw, here)
 
 
 def container_outcome(status: str, **extra: Any) -> Outcome:
