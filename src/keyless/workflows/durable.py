@@ -4,9 +4,10 @@ DBOS gives the durable start (a run accepted is a run executed) and recovery of 
 The DBOS function only names the run; what the run does is keyless's (`execute`: the run's trigger record and
 definition version from keyless's tables, the interpreter, the store's journal).
 
-DBOS is a process-wide singleton. Importing this module registers the workflow function and nothing else: no
-database, no threads. Only one `DurableRuns` per process can own DBOS; another one (a second in-process keyless
-in a test process) is refused by `launch()` and its runtime runs without DBOS.
+DBOS is a process-wide singleton. Importing this module does nothing (not even import DBOS, a tenth of a second
+that CLI commands and most test processes never need); the workflow function is registered at the first launch.
+Only one `DurableRuns` per process can own DBOS; another one (a second in-process keyless in a test process) is
+refused by `launch()` and its runtime runs without DBOS.
 """
 
 from __future__ import annotations
@@ -16,8 +17,6 @@ import logging
 import sqlite3
 from collections.abc import Awaitable, Callable
 from typing import Any
-
-from dbos import DBOS, SetWorkflowID
 
 from keyless.platform.settings import Settings
 
@@ -31,14 +30,23 @@ APP_VERSION = "keyless-runs-1"
 Execute = Callable[[str, str], Awaitable[None]]  # (workflow id, run name)
 
 _owner: DurableRuns | None = None
+_registered: Any = None  # the DBOS workflow function, once registered (registration is process-wide)
 
 
-@DBOS.workflow(name=WORKFLOW_NAME)
 async def _run(workflow_id: str, run_name: str) -> None:
     owner = _owner
     if owner is None:  # DBOS only calls this between launch and shutdown, when there is an owner
         raise RuntimeError("No keyless runtime owns DBOS in this process.")
     await owner.execute(workflow_id, run_name)
+
+
+def _workflow() -> Any:
+    global _registered
+    if _registered is None:
+        from dbos import DBOS
+
+        _registered = DBOS.workflow(name=WORKFLOW_NAME)(_run)
+    return _registered
 
 
 def system_database_url(settings: Settings) -> str:
@@ -82,6 +90,9 @@ class DurableRuns:
             "application_version": APP_VERSION,
             "log_level": "WARNING",
         }
+        from dbos import DBOS
+
+        _workflow()  # registered before launch, so recovery finds it
         _owner = self
         try:
             DBOS(config=config)
@@ -96,11 +107,15 @@ class DurableRuns:
 
     async def start(self, workflow_id: str, run_name: str) -> None:
         """Start the run's DBOS workflow (the id is the run name, so starting twice is one workflow)."""
+        from dbos import DBOS, SetWorkflowID
+
         with SetWorkflowID(run_name):
-            await DBOS.start_workflow_async(_run, workflow_id, run_name)
+            await DBOS.start_workflow_async(_workflow(), workflow_id, run_name)
 
     async def known(self, run_name: str) -> bool:
         """Whether DBOS has the run (pending or finished): a run without one was accepted but never started."""
+        from dbos import DBOS
+
         return await DBOS.get_workflow_status_async(run_name) is not None
 
     def shutdown(self) -> None:
@@ -108,6 +123,8 @@ class DurableRuns:
         if not self.active:
             return
         self.active = False
+        from dbos import DBOS
+
         try:
             DBOS.destroy()
         finally:

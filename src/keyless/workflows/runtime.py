@@ -135,6 +135,7 @@ class WorkflowRuntime:
         self.base_url = ""  # the logic listener, set by keyless.server once bound
         self.app_settings: dict[str, Any] = {}
         self._heads: dict[str, WorkflowHead] = {}
+        self._endpoints: dict[str, str] = {}  # callback endpoint id -> workflow id
         self._compiled: dict[tuple[str, str], CompiledVersion] = {}
         self._waiters: dict[str, asyncio.Future[ResponseMessage | None]] = {}
         self._live: dict[str, _Live] = {}
@@ -196,7 +197,14 @@ class WorkflowRuntime:
         return await self.services.resources.by_type(WORKFLOW_TYPE, self.services.instance.subscription_id)
 
     async def workflow_by_endpoint(self, endpoint_id: str) -> str | None:
-        return await self.keys.workflow_for(endpoint_id)
+        """The workflow a callback URL's 32-hex id names (an endpoint id never moves to another workflow)."""
+        key = endpoint_id.lower()
+        found = self._endpoints.get(key)
+        if found is None:
+            found = await self.keys.workflow_for(key)
+            if found is not None:
+                self._endpoints[key] = found
+        return found
 
     async def workflow_by_name(self, name: str) -> str | None:
         """Standard's URL names the workflow only: the one workflow of that name in the subscription."""
@@ -267,6 +275,8 @@ class WorkflowRuntime:
         """A PUT, PATCH, enable, disable or DELETE: forget the cached head and reschedule its Recurrence."""
         key = workflow_id.lower()
         self._heads.pop(key, None)
+        for endpoint in [e for e, w in self._endpoints.items() if w.lower() == key]:
+            self._endpoints.pop(endpoint, None)  # a deleted workflow's keys (and endpoint id) are gone
         # Versions never change, but a deleted workflow's versions go; drop them so a re-created one recompiles.
         for cached in [k for k in self._compiled if k[0] == key]:
             self._compiled.pop(cached, None)
