@@ -52,7 +52,8 @@ async def execute_run(
             main.cancel()
     outcome = _outcome(state, status)
     outcome.outputs = _outputs(state)
-    await state.checkpoint()
+    if state.pending:
+        await state.checkpoint()
     await journal.finish(outcome)
     return outcome
 
