@@ -10,6 +10,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from keyless.csharp.dotnet.timezones import find_windows_zone
 from keyless.workflows.actions.base import Compiled
 from keyless.workflows.errors import DefinitionError
 from keyless.workflows.paths import child
@@ -194,6 +195,12 @@ def _recurrence(trigger: CompiledTrigger, raw: dict[str, Any], keys: dict[str, s
     for key in ("starttime", "endtime", "timezone"):
         if key in fields and not isinstance(fields[key], str):
             raise DefinitionError(child(here, key), f"The recurrence '{key}' must be a string.")
+    if "timezone" in fields and find_windows_zone(fields["timezone"]) is None:
+        raise DefinitionError(
+            child(here, "timeZone"),
+            f"The recurrence time zone '{fields['timezone']}' is not a Windows time zone name (such as 'UTC' or "
+            "'W. Europe Standard Time').",
+        )
     schedule = fields.get("schedule")
     if schedule is not None:
         _schedule(schedule, child(here, "schedule"))

@@ -208,6 +208,9 @@ def test_non_request_triggers_are_refused_by_type() -> None:
             "recurrence.schedule.hours[0]",
         ),
         ({"type": "Recurrence"}, "recurrence"),
+        ({"type": "Recurrence", "recurrence": {"frequency": "Day", "timeZone": "Europe/Paris"}}, "recurrence.timeZone"),
+        ({"type": "ApiConnection", "inputs": {}}, "type"),
+        ({"type": "Request", "kind": "Http", "conditions": [{"expression": "@equals(1,"}]}, "conditions[0].expression"),
     ],
 )
 def test_trigger_structure(trigger: dict[str, Any], path: str) -> None:
