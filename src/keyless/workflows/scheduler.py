@@ -64,7 +64,8 @@ async def run_graph(state: RunState, graph: ActionGraph, frame: Frame) -> str:
                 state.tasks.discard(task)
                 done[name] = task.result()
                 release(name)
-    except asyncio.CancelledError:
+    except BaseException:
+        # Cancelled, or an action crashed (a bug, the process stopping): nothing of this map keeps running.
         for task in running:
             task.cancel()
         await asyncio.gather(*running, return_exceptions=True)

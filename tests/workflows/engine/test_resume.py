@@ -125,3 +125,47 @@ async def test_until_runs_until_the_variable_condition_holds() -> None:
     result = await run(compile_(actions))
     assert PROBE.executed == ["Bump", "Bump", "Bump"]
     assert result.record("Loop").iteration_count == 3
+
+
+class Crash(Exception):
+    """The process dies while a durable action runs."""
+
+
+async def test_a_run_interrupted_during_a_durable_action_resumes_from_its_journal() -> None:
+    from keyless.workflows.actions.base import ActionSpec, Outcome
+    from keyless.workflows.definition import compile_definition
+    from keyless.workflows.memory_journal import InMemoryJournal
+    from tests.workflows.fakes import REGISTRY, definition
+
+    calls: list[object] = []
+
+    async def flaky(config: object, ctx: object) -> Outcome:
+        value = ctx.evaluate(config)  # type: ignore[attr-defined]
+        calls.append(value)
+        if len(calls) == 1:
+            raise Crash
+        return Outcome(SUCCEEDED, "OK", inputs=value, outputs=value)
+
+    registry = {
+        **REGISTRY,
+        "flaky": ActionSpec("Flaky", lambda spec, ctx: ctx.value(spec["inputs"], "inputs"), flaky, durable=True),
+    }
+    actions = {
+        "Before": {"type": "SetVar", "inputs": {"name": "v", "value": 5}},
+        "Call": {"type": "Flaky", "inputs": "@variables('v')", "runAfter": {"Before": ["Succeeded"]}},
+        "After": {"type": "Echo", "inputs": "@outputs('Call')", "runAfter": {"Call": ["Succeeded"]}},
+    }
+    workflow = compile_definition(definition(actions), registry=registry)
+    first = InMemoryJournal()
+    with pytest.raises(Crash):
+        await run(workflow, journal=first)
+    assert first.outcome is None
+    assert first.checkpoint.records["Call"].status == RUNNING
+    assert first.checkpoint.records["Before"].status == SUCCEEDED
+    PROBE.executed.clear()
+
+    result = await run(workflow, journal=InMemoryJournal(first.checkpoint))
+    assert calls == [5, 5]  # the durable action runs again (at least once)
+    assert PROBE.executed == ["After"]  # the pure action before it is not repeated
+    assert result.record("After").outputs == 5
+    assert result.outcome.status == SUCCEEDED
