@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import json
 import uuid
+from pathlib import Path
 from typing import Any
 
 from typer.testing import CliRunner
 
 from keyless.cli.main import app
-from tests.conftest import Keyless
+from tests.conftest import ROOT, Keyless
+
+EXAMPLES = ROOT / "examples" / "seed"
 
 POLICY = """<policies><inbound><base /><validate-jwt header-name="Authorization">
 <openid-config url="https://login.microsoftonline.com/{tid}/v2.0/.well-known/openid-configuration" />
@@ -99,3 +102,148 @@ def test_table_output_and_unknown_application(keyless: Keyless) -> None:
     )
     assert result.exit_code == 1
     assert "no application matches 'api://nobody-has-this'" in result.output
+
+
+class Backend:
+    """A local API that answers what it received (the gateway forwards to it)."""
+
+    def __enter__(self) -> Backend:
+        import json as _json
+        import threading
+        from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+        calls = self.calls = []
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:
+                body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+                calls.append(body)
+                payload = _json.dumps({"added": _json.loads(body or b"null")}).encode()
+                self.send_response(200)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(payload)))
+                self.end_headers()
+                self.wfile.write(payload)
+
+            def log_message(self, *args: Any) -> None:
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+def test_readme_script_with_the_examples(keyless: Keyless, tmp_path: Path) -> None:
+    """The README's six steps, verb by verb, with examples/seed: a run that succeeds, and one refused."""
+    suffix = uuid.uuid4().hex[:6]
+    api_uri = "api://orders-api"  # examples/seed/validate-jwt.xml names this audience
+    service = f"contoso{suffix}"
+    # The session's keyless is shared: register the API once (another test may already have).
+    exists = CliRunner().invoke(app, ["ad", "app", "show", "--app", api_uri, "--data-dir", str(keyless.data_dir)])
+    if exists.exit_code != 0:
+        run(keyless, "ad", "app", "create", "--display-name", "orders-api", "--identifier-uri", api_uri)
+        run(keyless, "ad", "app", "role", "add", "--app", api_uri, "--value", "AddRole")
+        run(keyless, "ad", "sp", "create", "--id", api_uri)
+    with Backend() as backend:
+        run(keyless, "apim", "service", "create", "--name", service)
+        run(keyless, "apim", "named-value", "set", "-s", service, "-n", "tenant-id", "--value", keyless.tenant)
+        run(
+            keyless,
+            "apim",
+            "api",
+            "create",
+            "-s",
+            service,
+            "-n",
+            "orders",
+            "--path",
+            "orders",
+            "--backend",
+            backend.url,
+            "--operation",
+            "POST /add",
+        )
+        run(
+            keyless,
+            "apim",
+            "policy",
+            "set",
+            "-s",
+            service,
+            "--api",
+            "orders",
+            "--file",
+            str(EXAMPLES / "validate-jwt.xml"),
+        )
+        key = run(keyless, "apim", "subscription", "create", "-s", service, "-n", "client", "--scope", "/apis/orders")
+        params = json.dumps(
+            {
+                "apimService": {"value": service},
+                "audience": {"value": api_uri},
+                "subscriptionKey": {"value": key["primaryKey"]},
+            }
+        )
+        flows = {}
+        for name in (f"orders-{suffix}", f"intruder-{suffix}"):
+            made = run(
+                keyless,
+                "workflow",
+                "create",
+                "-n",
+                name,
+                "--definition",
+                str(EXAMPLES / "workflow.json"),
+                "--identity",
+                "system",
+                "--parameters",
+                params,
+            )
+            assert set(made["callbackUrls"]) == {"manual"}
+            flows[name] = made
+        run(
+            keyless,
+            "role",
+            "assign",
+            "--assignee",
+            flows[f"orders-{suffix}"]["id"],
+            "--api",
+            api_uri,
+            "--role",
+            "AddRole",
+        )
+
+        done = run(keyless, "workflow", "trigger", "-n", f"orders-{suffix}", "--body", '{"item": "book"}')
+        assert done["status"] == 200 and done["body"] == {"added": {"item": "book"}}
+        runs = run(keyless, "workflow", "runs", "-n", f"orders-{suffix}")
+        assert runs[0]["name"] == done["run"] and runs[0]["properties"]["status"] == "Succeeded"
+
+        refused = CliRunner().invoke(
+            app,
+            [
+                "workflow",
+                "trigger",
+                "-n",
+                f"intruder-{suffix}",
+                "--body",
+                "{}",
+                "--data-dir",
+                str(keyless.data_dir),
+                "--output",
+                "json",
+            ],
+        )
+        assert refused.exit_code == 1
+        run_name = json.loads(refused.stdout)["run"]
+        shown = CliRunner().invoke(
+            app, ["workflow", "show", run_name, "-n", f"intruder-{suffix}", "--data-dir", str(keyless.data_dir)]
+        )
+        assert shown.exit_code == 0, shown.output
+        assert f"run {run_name}: Failed" in shown.stdout
+        line = next(row for row in shown.stdout.splitlines() if row.startswith("Call_orders_API"))
+        assert "Failed" in line and "Unauthorized" in line and "401" in line
+        assert len(backend.calls) == 1  # the refused call never reached the API

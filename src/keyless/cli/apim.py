@@ -352,3 +352,36 @@ def subscription_keys(
         )
     except CloudError as exc:
         raise fail(exc) from exc
+
+
+named_value_app = typer.Typer(no_args_is_help=True, help="Named values ({{name}} in policies).")
+app.add_typer(named_value_app, name="named-value")
+
+
+@named_value_app.command("set")
+def named_value_set(
+    service: str = SERVICE,
+    name: str = typer.Option(..., "--name", "-n", help="The name policies use as {{name}}."),
+    value: str = typer.Option(..., "--value"),
+    secret: bool = typer.Option(False, "--secret", help="Hide the value in GET responses."),
+    cloud: str = CloudName,
+    data_dir: Path = DataDir,
+    resource_group: str = Group,
+    subscription: str = Subscription,
+    output: str = Output,
+) -> None:
+    """Create or replace a named value.
+
+    Example: keyless apim named-value set -s contoso -n tenant-id --value 72f988bf-...
+    """
+    try:
+        c = open_cloud(cloud, data_dir, resource_group, subscription)
+        made = c.arm(
+            "PUT",
+            f"{_service_path(c, service)}/namedValues/{name}",
+            {"properties": {"displayName": name, "value": value, "secret": secret}},
+            api_version=APIM_API_VERSION,
+        )
+        emit(made, output, [("name", "name"), ("secret", "properties.secret")])
+    except CloudError as exc:
+        raise fail(exc) from exc
