@@ -112,10 +112,17 @@ class RunEvalContext:
         views: list[Any] = []
         for child_name in names:
             if in_loop:
-                # Every repetition of a loop's first-level actions, in order.
+                # A loop's entry per first-level action: its latest record, with `outputs` listing every
+                # repetition's record in order (reference §4.3).
                 rows = [r for r in self.state.records.values() if r.name == child_name and action.name in r.repetition]
+                if not rows:
+                    continue
                 rows.sort(key=lambda r: r.key)
-                views.extend(r.expression_view() for r in rows)
+                entry = rows[-1].expression_view()
+                entry.pop("inputs", None)
+                entry["outputs"] = [r.expression_view() for r in rows]
+                entry["repetitionCount"] = len(rows)
+                views.append(entry)
             else:
                 record = self.record(child_name)
                 if record is not None:

@@ -16,6 +16,7 @@ import keyless.workflows.run_context as run_context
 from keyless.platform.errors import KeylessError
 from keyless.wdl.errors import ExpressionError
 from keyless.workflows.actions.base import Outcome
+from keyless.workflows.compiler import LOOP_TYPES
 from keyless.workflows.graph import ActionGraph, CompiledAction
 from keyless.workflows.records import CANCELLED, FAILED, RUNNING, SKIPPED, SUCCEEDED, TIMED_OUT, ActionRecord
 from keyless.workflows.run_state import Frame, RunState, timestamp
@@ -25,7 +26,6 @@ from keyless.workflows.status import (
     condition_failed_message,
     dependency_failed_message,
     graph_status,
-    terminated_message,
     unmet_predecessor,
 )
 
@@ -85,7 +85,9 @@ async def _start_or_decide(
     if existing is not None:
         return existing  # finished before the checkpoint this run resumed from
     if state.stop is not None:
-        record = _skipped(state, action.name, frame, TERMINATED, terminated_message(action.name), TERMINATED)
+        # After Terminate: Skipped with code Terminated and no error object (as the cloud reports it).
+        record = state.new_record(action.name, frame, SKIPPED, TERMINATED)
+        record.end_time = record.start_time
         await state.finish_pure(record)
         return record
     unmet = unmet_predecessor(action.run_after, done)
@@ -155,6 +157,12 @@ async def execute_action(state: RunState, action: CompiledAction, frame: Frame) 
         )
     _fill(record, outcome)
     record.end_time = timestamp(state.now())
+    if record.status == FAILED:
+        # A container that failed before running a nested map (its own expression failed): those actions are
+        # skipped as depending on it.
+        for graph in action.children:
+            if not _ran(state, action, frame, graph):
+                await skip_graph(state, graph, frame, container=record)
     if action.tracked_properties is not None:
         record.tracked_properties = _tracked(ctx, action, record)
     if action.durable:
@@ -162,6 +170,11 @@ async def execute_action(state: RunState, action: CompiledAction, frame: Frame) 
     else:
         await state.finish_pure(record)
     return record
+
+
+def _ran(state: RunState, action: CompiledAction, frame: Frame, graph: ActionGraph) -> bool:
+    inner = frame.enter(action.name, 0, None) if action.type_name.lower() in LOOP_TYPES else frame
+    return any(inner.key(name) in state.records for name in graph.actions)
 
 
 async def _outcome(action: CompiledAction, ctx: run_context.ActionRunContext) -> Outcome:
@@ -194,11 +207,7 @@ async def _outcome(action: CompiledAction, ctx: run_context.ActionRunContext) ->
             "InvalidTemplate",
             has_inputs=False,
             has_outputs=False,
-            error={
-                "code": "InvalidTemplate",
-                "message": f"Unable to process template language expressions in action '{action.name}': "
-                f"{error.message}",
-            },
+            error={"code": "InvalidTemplate", "message": expression_failure_message(action.name, error.message)},
         )
     except KeylessError as error:
         return Outcome(
@@ -208,6 +217,18 @@ async def _outcome(action: CompiledAction, ctx: run_context.ActionRunContext) ->
             has_outputs=False,
             error={"code": error.code, "message": error.message},
         )
+
+
+def expression_failure_message(action: str, message: str) -> str:
+    """Logic Apps' wording for an expression that fails in an action's inputs. The cloud gives the line and
+    column in the definition it stores; keyless has no such text, so both are 0 as in most cloud messages.
+    Containers' own expressions (If, Until) word it themselves (`for action`), and are passed through."""
+    if message.startswith("Unable to process template language expressions"):
+        return message
+    return (
+        f"Unable to process template language expressions in action '{action}' inputs at line '0' and column '0': "
+        f"'{message}'."
+    )
 
 
 def static_outcome(result: dict[str, Any]) -> Outcome:

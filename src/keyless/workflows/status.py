@@ -49,8 +49,12 @@ def dependency_failed_message(action: str, container: str, status: str, code: st
     )
 
 
-def terminated_message(action: str) -> str:
-    return f"The execution of template action '{action}' is skipped: the workflow run was terminated."
+def condition_expression_message(action: str, message: str) -> str:
+    """An If/Until condition that fails to evaluate (line and column unknown locally: 0)."""
+    return (
+        f"Unable to process template language expressions for action '{action}' at line '0' and column '0': "
+        f"'{message}'."
+    )
 
 
 _RANK = {FAILED: 3, ABORTED: 3, TIMED_OUT: 2, CANCELLED: 1, SUCCEEDED: 0}

@@ -56,7 +56,14 @@ async def test_object_form_with_unknown_function_fails_when_evaluated() -> None:
     result = await run({"Condition": if_action({"nope": [1]})})
     record = result.record("Condition")
     assert (record.status, record.code) == (FAILED, "InvalidTemplate")
-    assert "The template function 'nope' is not defined or not valid." in record.error["message"]
+    assert record.error["message"] == (
+        "Unable to process template language expressions for action 'Condition' at line '0' and column '0': "
+        "'The template function 'nope' is not defined or not valid.'."
+    )
+    # Neither branch ran: both are skipped as depending on the failed condition.
+    for name in ("Yes", "No"):
+        assert result.record(name).error["code"] == "ActionDependencyFailed"
+        assert "completed with status 'Failed' and code 'InvalidTemplate'" in result.record(name).error["message"]
 
 
 async def test_lazy_and_in_object_form_does_not_evaluate_the_rest() -> None:
@@ -119,11 +126,20 @@ async def test_switch_runs_the_matching_case_or_default(value: object, taken: st
     assert (record.status, record.code) == (SUCCEEDED, "NotSpecified")
 
 
-async def test_switch_on_an_object_fails_invalid_template() -> None:
+async def test_switch_on_an_object_fails() -> None:
     result = await run(switch("@triggerBody()"), body={"a": 1})
     record = result.record("Switch")
-    assert (record.status, record.code) == (FAILED, "InvalidTemplate")
-    assert "'Object'" in record.error["message"]
+    assert (record.status, record.code, record.error["code"]) == (
+        FAILED,
+        "ExpressionEvaluationFailed",
+        "ExpressionEvaluationFailed",
+    )
+    assert record.error["message"] == (
+        "The execution of template action 'Switch' failed: The result of the evaluation of 'scope' action expression "
+        "'@triggerBody()' is not valid. It is of type 'Object' but is expected to be a value of type "
+        "'String, Integer'."
+    )
+    assert result.status("A1") == SKIPPED
 
 
 async def test_scope_failure_then_catch_makes_a_succeeded_run() -> None:
@@ -212,7 +228,9 @@ async def test_result_lists_the_first_level_records_of_a_scope_and_of_a_loop() -
     report = result.record("Report").outputs
     assert [(r["name"], r["status"]) for r in report["scope"]] == [("One", SUCCEEDED), ("Two", FAILED)]
     assert report["scope"][1]["error"]["code"] == "BadRequest"
-    assert [r["outputs"] for r in report["loop"]] == ["a", "b"]
+    (each,) = report["loop"]
+    assert (each["name"], each["repetitionCount"]) == ("Each", 2)
+    assert [r["outputs"] for r in each["outputs"]] == ["a", "b"]
 
 
 async def test_references_that_cannot_be_resolved_at_run_time_fail_the_action() -> None:

@@ -127,10 +127,17 @@ async def test_foreach_fails_when_a_repetition_fails() -> None:
 
 
 async def test_foreach_over_a_non_array_is_invalid_template() -> None:
-    result = await run({"Loop": {"type": "Foreach", "foreach": "@triggerBody()", "actions": {}}}, body={"a": 1})
+    result = await run(
+        {"Loop": {"type": "Foreach", "foreach": "@triggerBody()", "actions": {"X": {"type": "Echo", "inputs": 1}}}},
+        body={"a": 1},
+    )
     loop = result.record("Loop")
     assert (loop.status, loop.code) == (FAILED, "InvalidTemplate")
-    assert "is of type 'Object'. The result must be a valid array." in loop.error["message"]
+    assert loop.error["message"] == (
+        "The execution of template action 'Loop' failed: the result of the evaluation of 'foreach' expression "
+        "'@triggerBody()' is of type 'Object'. The result must be a valid array."
+    )
+    assert result.record("X").error["code"] == "ActionDependencyFailed"
 
 
 async def test_foreach_over_an_empty_array_succeeds() -> None:

@@ -137,7 +137,9 @@ async def test_expression_failure_is_invalid_template() -> None:
     )
     a, b = result.record("A"), result.record("B")
     assert (a.status, a.code, a.error["code"]) == (FAILED, "InvalidTemplate", "InvalidTemplate")
-    assert "Unable to process template language expressions in action 'A'" in a.error["message"]
+    assert a.error["message"].startswith(
+        "Unable to process template language expressions in action 'A' inputs at line '0' and column '0': '"
+    )
     assert "nope" in b.error["message"]
     assert result.outcome.status == FAILED
 

@@ -14,6 +14,7 @@ from keyless.wdl.errors import ExpressionError
 from keyless.wdl.functions.registry import Function, lookup
 from keyless.workflows.actions.base import CompileContext, Compiled
 from keyless.workflows.paths import child
+from keyless.workflows.status import condition_expression_message
 
 
 class ObjectCall:
@@ -79,6 +80,14 @@ def _argument(raw: Any, ctx: CompileContext, path: str) -> Any:
     if isinstance(raw, dict) and len(raw) == 1 and lookup(next(iter(raw))) is not None:
         return _call(raw, ctx, path)
     return ctx.value(raw, path)
+
+
+def evaluate_condition(ctx: Any, compiled: Compiled, **where: Any) -> Any:
+    """The condition's value; a failure is worded as Logic Apps words it for a container's own expression."""
+    try:
+        return ctx.evaluate(compiled, **where)
+    except ExpressionError as error:
+        raise ExpressionError(condition_expression_message(ctx.action_name, error.message)) from None
 
 
 def is_true(value: Any) -> bool:

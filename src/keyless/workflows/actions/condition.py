@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from keyless.workflows.actions._conditions import compile_condition, is_true
+from keyless.workflows.actions._conditions import compile_condition, evaluate_condition, is_true
 from keyless.workflows.actions._container import container_outcome, field, nested_actions
 from keyless.workflows.actions.base import ActionSpec, CompileContext, Compiled, Outcome
 
@@ -37,7 +37,7 @@ def compile_if(spec: dict[str, Any], ctx: CompileContext) -> IfConfig:
 
 
 async def run_if(config: IfConfig, ctx: Any) -> Outcome:
-    result = ctx.evaluate(config.expression)
+    result = evaluate_condition(ctx, config.expression)
     taken, other = (config.actions, config.otherwise) if is_true(result) else (config.otherwise, config.actions)
     await ctx.skip_actions(other)
     status = await ctx.run_actions(taken)

@@ -9,7 +9,6 @@ import asyncio
 from dataclasses import dataclass
 from typing import Any
 
-from keyless.wdl.errors import ExpressionError
 from keyless.wdl.values import is_integer, type_name
 from keyless.workflows.actions._container import container_outcome, field, nested_actions
 from keyless.workflows.actions.base import ActionSpec, CompileContext, Compiled, Outcome
@@ -18,6 +17,7 @@ from keyless.workflows.records import FAILED, SUCCEEDED
 DEFAULT_REPETITIONS = 20
 MAX_REPETITIONS = 50
 MAX_ITEMS = 100_000
+INVALID_TEMPLATE = "InvalidTemplate"
 
 
 @dataclass
@@ -70,15 +70,25 @@ def compile_foreach(spec: dict[str, Any], ctx: CompileContext) -> ForeachConfig:
     )
 
 
+def _invalid(message: str) -> Outcome:
+    return Outcome(
+        FAILED,
+        INVALID_TEMPLATE,
+        has_inputs=False,
+        has_outputs=False,
+        error={"code": INVALID_TEMPLATE, "message": message},
+    )
+
+
 async def run_foreach(config: ForeachConfig, ctx: Any) -> Outcome:
     items = ctx.evaluate(config.items)
     if not isinstance(items, list):
-        raise ExpressionError(
+        return _invalid(
             f"The execution of template action '{ctx.action_name}' failed: the result of the evaluation of 'foreach' "
             f"expression '{config.source}' is of type '{type_name(items)}'. The result must be a valid array."
         )
     if len(items) > MAX_ITEMS:
-        raise ExpressionError(
+        return _invalid(
             f"The execution of template action '{ctx.action_name}' failed: the 'foreach' array has {len(items)} items, "
             f"more than the limit of {MAX_ITEMS}."
         )

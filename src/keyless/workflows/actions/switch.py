@@ -6,13 +6,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from keyless.wdl.errors import ExpressionError
 from keyless.wdl.values import is_integer, type_name
 from keyless.workflows.actions._container import container_outcome, field, nested_actions
 from keyless.workflows.actions.base import ActionSpec, CompileContext, Compiled, Outcome
 from keyless.workflows.paths import child
+from keyless.workflows.records import FAILED
 
 MAX_CASES = 25
+EVALUATION_FAILED = "ExpressionEvaluationFailed"
 
 
 @dataclass
@@ -25,6 +26,7 @@ class Case:
 @dataclass
 class SwitchConfig:
     expression: Compiled
+    source: Any  # the expression as written, quoted in the failure message
     cases: list[Case]
     default: Any
 
@@ -70,7 +72,7 @@ def compile_switch(spec: dict[str, Any], ctx: CompileContext) -> SwitchConfig:
         default_actions = nested_actions(default[1], ctx, default[0])
     else:
         default_actions = ctx.compile_actions({}, "default.actions")
-    return SwitchConfig(compiled, cases, default_actions)
+    return SwitchConfig(compiled, expression[1], cases, default_actions)
 
 
 def _matches(value: Any, case: int | str) -> bool:
@@ -82,9 +84,18 @@ def _matches(value: Any, case: int | str) -> bool:
 async def run_switch(config: SwitchConfig, ctx: Any) -> Outcome:
     value = ctx.evaluate(config.expression)
     if not (is_integer(value) or isinstance(value, str)):
-        raise ExpressionError(
-            f"The 'expression' of switch action '{ctx.action_name}' evaluated to a value of type '{type_name(value)}'; "
-            "it must be an integer or a string."
+        # The cloud's code and wording for a switch value that is neither a string nor an integer.
+        message = (
+            f"The execution of template action '{ctx.action_name}' failed: The result of the evaluation of 'scope' "
+            f"action expression '{config.source}' is not valid. It is of type '{type_name(value)}' but is expected "
+            "to be a value of type 'String, Integer'."
+        )
+        return Outcome(
+            FAILED,
+            EVALUATION_FAILED,
+            has_inputs=False,
+            has_outputs=False,
+            error={"code": EVALUATION_FAILED, "message": message},
         )
     chosen = next((case.actions for case in config.cases if _matches(value, case.value)), config.default)
     for branch in [case.actions for case in config.cases] + [config.default]:

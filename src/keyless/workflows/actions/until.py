@@ -10,7 +10,7 @@ from typing import Any
 
 from keyless.wdl.errors import ExpressionError
 from keyless.wdl.values import is_integer
-from keyless.workflows.actions._conditions import compile_condition, is_true
+from keyless.workflows.actions._conditions import compile_condition, evaluate_condition, is_true
 from keyless.workflows.actions._container import container_outcome, field, nested_actions
 from keyless.workflows.actions.base import ActionSpec, CompileContext, Compiled, Outcome
 from keyless.workflows.durations import parse_duration
@@ -86,7 +86,7 @@ async def run_until(config: UntilConfig, ctx: Any) -> Outcome:
             # the variables as restored (a later state) could end the loop early.
             continue
         # The condition sees the iteration just run (its actions' records, its iterationIndexes).
-        done = is_true(ctx.evaluate(config.expression, loop=ctx.action_name, index=iterations - 1))
+        done = is_true(evaluate_condition(ctx, config.expression, loop=ctx.action_name, index=iterations - 1))
         if done or iterations >= count or (ctx.now() - started).total_seconds() >= timeout:
             break
     return container_outcome(status, iteration_count=iterations)
