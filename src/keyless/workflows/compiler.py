@@ -108,7 +108,7 @@ class Compiler:
         compiled: dict[str, CompiledAction] = {}
         for name, body in raw.items():
             compiled[name] = self.compile_action(name, body, child(path, name), containers, loops, parent, siblings)
-        return build_graph(compiled, path, lambda name: child(child(path, name), "runAfter"))
+        return build_graph(compiled, lambda name: child(child(path, name), "runAfter"))
 
     def compile_action(
         self,

@@ -85,7 +85,7 @@ def parse_run_after(raw: Any, path: str, action_name: str, siblings: Mapping[str
     return result
 
 
-def build_graph(actions: dict[str, CompiledAction], path: str, cycle_path: Callable[[str], str]) -> ActionGraph:
+def build_graph(actions: dict[str, CompiledAction], cycle_path: Callable[[str], str]) -> ActionGraph:
     dependents: dict[str, list[str]] = {name: [] for name in actions}
     for name, action in actions.items():
         for predecessor in action.run_after:
