@@ -112,11 +112,16 @@ class DurableRuns:
         with SetWorkflowID(run_name):
             await DBOS.start_workflow_async(_workflow(), workflow_id, run_name)
 
-    async def known(self, run_name: str) -> bool:
-        """Whether DBOS has the run (pending or finished): a run without one was accepted but never started."""
+    async def status(self, run_name: str) -> str | None:
+        """DBOS's status of the run (PENDING, ENQUEUED, SUCCESS, ERROR, ...), None if DBOS never got it."""
         from dbos import DBOS
 
-        return await DBOS.get_workflow_status_async(run_name) is not None
+        found = await DBOS.get_workflow_status_async(run_name)
+        return None if found is None else str(found.status)
+
+    async def known(self, run_name: str) -> bool:
+        """Whether DBOS has the run (pending or finished): a run without one was accepted but never started."""
+        return await self.status(run_name) is not None
 
     def shutdown(self) -> None:
         global _owner

@@ -157,9 +157,13 @@ class WorkflowRuntime:
         if unfinished:
             await self._ensure_durable()
             for workflow_id, run_name in unfinished:
-                if self.durable.active and await self.durable.known(run_name):
+                status = await self.durable.status(run_name) if self.durable.active else None
+                if status in ("PENDING", "ENQUEUED", "DELAYED"):
                     continue  # DBOS recovers it
-                await self._launch(workflow_id, run_name)
+                if status is None:
+                    await self._launch(workflow_id, run_name)  # accepted, never handed to DBOS
+                else:  # DBOS thinks it ended, the history does not: finish it here (not durable)
+                    self._plain(workflow_id, run_name)
         for body in await self._all_workflows():
             await self._schedule(body, just_saved=False)
 
@@ -385,6 +389,9 @@ class WorkflowRuntime:
         if self.durable.active:
             await self.durable.start(workflow_id, run_name)
             return
+        self._plain(workflow_id, run_name)
+
+    def _plain(self, workflow_id: str, run_name: str) -> None:
         task = asyncio.create_task(self._execute(workflow_id, run_name), name=f"run {run_name}")
         self._plain_tasks.add(task)
         task.add_done_callback(self._plain_tasks.discard)
