@@ -35,6 +35,14 @@ _REQUEST_INPUTS = {
     "schema": "schema",
     "headersschema": "headersSchema",
 }
+_REQUEST_OPTIONS = {
+    "enableschemavalidation",
+    "suppressworkflowheadersonresponse",
+    "includeauthorizationheadersinoutputs",
+    "singleinstance",
+}
+_RECURRENCE_OPTIONS = {"singleinstance"}
+_CONCURRENCY = {"runs": (1, 100), "maximumwaitingruns": (1, 200)}
 _METHODS = {"GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"}
 # Interval ranges per frequency (reference §2.2).
 _INTERVALS = {
@@ -93,10 +101,15 @@ def compile_trigger(name: str, raw: Any, path: str, value: ValueFn) -> CompiledT
             child(path, keys["operationoptions"]), "The 'operationOptions' property must be a string."
         )
     trigger.operation_options = tuple(part.strip() for part in options.split(",") if part.strip())
-    runtime = raw.get(keys.get("runtimeconfiguration", ""), {})
-    if not isinstance(runtime, dict):
-        raise DefinitionError(child(path, keys["runtimeconfiguration"]), "'runtimeConfiguration' must be an object.")
-    trigger.runtime_configuration = runtime
+    allowed_options = _REQUEST_OPTIONS if folded == "request" else _RECURRENCE_OPTIONS
+    for option in trigger.operation_options:
+        if option.lower() not in allowed_options:
+            raise DefinitionError(
+                child(path, keys["operationoptions"]),
+                f"The operation option '{option}' of trigger '{name}' is not supported by keyless.",
+            )
+    runtime_key = keys.get("runtimeconfiguration") or ("runTimeConfiguration" if "runTimeConfiguration" in raw else "")
+    trigger.runtime_configuration = _runtime_configuration(raw.get(runtime_key, {}), child(path, runtime_key), trigger)
     _conditions(trigger, raw, keys, path, value)
     _correlation(trigger, raw, keys, path, value)
     if folded == "request":
@@ -104,6 +117,36 @@ def compile_trigger(name: str, raw: Any, path: str, value: ValueFn) -> CompiledT
     else:
         _recurrence(trigger, raw, keys, path)
     return trigger
+
+
+def _runtime_configuration(runtime: Any, here: str, trigger: CompiledTrigger) -> dict[str, Any]:
+    """Only `concurrency {runs 1..100, maximumWaitingRuns}` (reference §2.5); `runs` and SingleInstance
+    together are refused."""
+    if not isinstance(runtime, dict):
+        raise DefinitionError(here, "'runtimeConfiguration' must be an object.")
+    for key, value in runtime.items():
+        at = child(here, key)
+        if key.lower() != "concurrency":
+            raise DefinitionError(at, f"The trigger runtime configuration '{key}' is not supported by keyless.")
+        if not isinstance(value, dict):
+            raise DefinitionError(at, "'concurrency' must be an object.")
+        for setting, number in value.items():
+            low, high = _CONCURRENCY.get(setting.lower(), (None, None))
+            if low is None:
+                raise DefinitionError(
+                    child(at, setting), f"The trigger concurrency setting '{setting}' is not supported."
+                )
+            if isinstance(number, bool) or not isinstance(number, int) or not low <= number <= high:
+                raise DefinitionError(
+                    child(at, setting), f"The trigger concurrency '{setting}' must be an integer from {low} to {high}."
+                )
+            if setting.lower() == "runs" and "singleinstance" in (o.lower() for o in trigger.operation_options):
+                raise DefinitionError(
+                    child(at, setting),
+                    "The trigger cannot have both the 'SingleInstance' operation option and a concurrency 'runs' "
+                    "setting.",
+                )
+    return runtime
 
 
 def _conditions(trigger: CompiledTrigger, raw: dict[str, Any], keys: dict[str, str], path: str, value: ValueFn) -> None:

@@ -350,3 +350,55 @@ def test_declared_variables_are_known_to_the_workflow_and_to_variable_actions() 
     assert workflow.variable_types == {"count": "Integer"}
     error = refused({"Init": init, "Inc": {"type": "IncrementVariable", "inputs": {"name": "other"}}})
     assert error.path == f"{ROOT}.actions.Inc.inputs.name"
+
+
+@pytest.mark.parametrize(
+    ("action", "path"),
+    [
+        ({"type": "Scope", "actions": {}, "operationOptions": "Sequential"}, "operationOptions"),
+        (
+            {"type": "Foreach", "foreach": "@json('[]')", "actions": {}, "operationOptions": "Sequential, Bogus"},
+            "operationOptions",
+        ),
+        (
+            {"type": "If", "expression": "@true", "actions": {}, "runtimeConfiguration": {"bogus": {}}},
+            "runtimeConfiguration.bogus",
+        ),
+    ],
+)
+def test_control_actions_refuse_options_they_do_not_take(action: dict[str, Any], path: str) -> None:
+    error = refused({"X": action})
+    assert error.path == f"{ROOT}.actions.X.{path}"
+
+
+@pytest.mark.parametrize(
+    ("extra", "path"),
+    [
+        ({"operationOptions": "DisableAsyncPattern"}, "operationOptions"),
+        ({"runtimeConfiguration": {"concurrency": {"runs": 101}}}, "runtimeConfiguration.concurrency.runs"),
+        (
+            {"runtimeConfiguration": {"concurrency": {"runs": 1}}, "operationOptions": "SingleInstance"},
+            "runtimeConfiguration.concurrency.runs",
+        ),
+        ({"runtimeConfiguration": {"splitOn": 1}}, "runtimeConfiguration.splitOn"),
+    ],
+)
+def test_trigger_options(extra: dict[str, Any], path: str) -> None:
+    with pytest.raises(DefinitionError) as caught:
+        compile_definition(
+            {"triggers": {"t": {"type": "Request", "kind": "Http", **extra}}, "actions": {}}, registry=REGISTRY
+        )
+    assert caught.value.path == f"{ROOT}.triggers.t.{path}"
+
+
+def test_trigger_concurrency_is_kept() -> None:
+    workflow = compile_definition(
+        {
+            "triggers": {
+                "t": {"type": "Request", "kind": "Http", "runtimeConfiguration": {"concurrency": {"runs": 5}}}
+            },
+            "actions": {},
+        },
+        registry=REGISTRY,
+    )
+    assert workflow.triggers["t"].runtime_configuration == {"concurrency": {"runs": 5}}

@@ -18,6 +18,20 @@ def field(spec: dict[str, Any], name: str) -> tuple[str, Any] | None:
     return None
 
 
+def refuse_operation_options(spec: dict[str, Any], ctx: CompileContext, allowed: frozenset[str] = frozenset()) -> None:
+    """Control actions take no operation options but these (Foreach: Sequential); others fail loudly."""
+    found = field(spec, "operationOptions")
+    if found is None or not isinstance(found[1], str):
+        return
+    for option in (part.strip() for part in found[1].split(",")):
+        if option and option.lower() not in allowed:
+            raise ctx.error(
+                found[0],
+                f"The operation option '{option}' of action '{ctx.action_name}' is not supported by keyless for this "
+                "action type.",
+            )
+
+
 def nested_actions(spec: dict[str, Any], ctx: CompileContext, path: str = "") -> Any:
     """Compile the `actions` map of `spec`, which sits at `path` within the action ("" for the action itself,
     `else`, `cases.Case_1`); an absent map is an empty one."""

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from keyless.workflows.actions._conditions import compile_condition, evaluate_condition, is_true
-from keyless.workflows.actions._container import container_outcome, field, nested_actions
+from keyless.workflows.actions._container import container_outcome, field, nested_actions, refuse_operation_options
 from keyless.workflows.actions.base import ActionSpec, CompileContext, Compiled, Outcome
 
 
@@ -19,6 +19,7 @@ class IfConfig:
 
 
 def compile_if(spec: dict[str, Any], ctx: CompileContext) -> IfConfig:
+    refuse_operation_options(spec, ctx)
     if "inputs" in spec:
         raise ctx.error("inputs", f"The If action '{ctx.action_name}' takes no 'inputs'.")
     expression = field(spec, "expression")

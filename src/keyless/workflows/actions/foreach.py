@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from keyless.wdl.values import is_integer, type_name
-from keyless.workflows.actions._container import container_outcome, field, nested_actions
+from keyless.workflows.actions._container import container_outcome, field, nested_actions, refuse_operation_options
 from keyless.workflows.actions.base import ActionSpec, CompileContext, Compiled, Outcome
 from keyless.workflows.records import FAILED, SUCCEEDED
 
@@ -29,6 +29,7 @@ class ForeachConfig:
 
 
 def compile_foreach(spec: dict[str, Any], ctx: CompileContext) -> ForeachConfig:
+    refuse_operation_options(spec, ctx, frozenset({"sequential"}))
     if "inputs" in spec:
         raise ctx.error("inputs", f"The Foreach action '{ctx.action_name}' takes no 'inputs'.")
     found = field(spec, "foreach")

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from keyless.workflows.actions._container import container_outcome, nested_actions
+from keyless.workflows.actions._container import container_outcome, nested_actions, refuse_operation_options
 from keyless.workflows.actions.base import ActionSpec, CompileContext, Outcome
 
 
 def compile_scope(spec: dict[str, Any], ctx: CompileContext) -> Any:
+    refuse_operation_options(spec, ctx)
     if "inputs" in spec:
         raise ctx.error("inputs", f"The Scope action '{ctx.action_name}' takes no 'inputs'.")
     return nested_actions(spec, ctx)

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from keyless.wdl.values import is_integer, type_name
-from keyless.workflows.actions._container import container_outcome, field, nested_actions
+from keyless.workflows.actions._container import container_outcome, field, nested_actions, refuse_operation_options
 from keyless.workflows.actions.base import ActionSpec, CompileContext, Compiled, Outcome
 from keyless.workflows.paths import child
 from keyless.workflows.records import FAILED
@@ -32,6 +32,7 @@ class SwitchConfig:
 
 
 def compile_switch(spec: dict[str, Any], ctx: CompileContext) -> SwitchConfig:
+    refuse_operation_options(spec, ctx)
     if "inputs" in spec:
         raise ctx.error("inputs", f"The Switch action '{ctx.action_name}' takes no 'inputs'.")
     expression = field(spec, "expression")

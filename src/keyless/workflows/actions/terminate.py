@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from keyless.workflows.actions._container import field
+from keyless.workflows.actions._container import field, refuse_operation_options
 from keyless.workflows.actions.base import ActionSpec, CompileContext, Compiled, Outcome
 from keyless.workflows.records import CANCELLED, FAILED, SUCCEEDED
 
@@ -21,6 +21,7 @@ class TerminateConfig:
 
 
 def compile_terminate(spec: dict[str, Any], ctx: CompileContext) -> TerminateConfig:
+    refuse_operation_options(spec, ctx)
     for container in ctx.inside:
         if container.lower() in ("foreach", "until"):
             raise ctx.error(

@@ -11,7 +11,7 @@ from typing import Any
 from keyless.wdl.errors import ExpressionError
 from keyless.wdl.values import is_integer
 from keyless.workflows.actions._conditions import compile_condition, evaluate_condition, is_true
-from keyless.workflows.actions._container import container_outcome, field, nested_actions
+from keyless.workflows.actions._container import container_outcome, field, nested_actions, refuse_operation_options
 from keyless.workflows.actions.base import ActionSpec, CompileContext, Compiled, Outcome
 from keyless.workflows.durations import parse_duration
 from keyless.workflows.records import SUCCEEDED
@@ -30,6 +30,7 @@ class UntilConfig:
 
 
 def compile_until(spec: dict[str, Any], ctx: CompileContext) -> UntilConfig:
+    refuse_operation_options(spec, ctx)
     if "inputs" in spec:
         raise ctx.error("inputs", f"The Until action '{ctx.action_name}' takes no 'inputs'.")
     expression = field(spec, "expression")
