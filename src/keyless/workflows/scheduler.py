@@ -62,7 +62,11 @@ async def run_graph(state: RunState, graph: ActionGraph, frame: Frame) -> str:
             for task in finished:
                 name = running.pop(task)
                 state.tasks.discard(task)
-                done[name] = task.result()
+                if task.cancelled():
+                    # Cancelled while writing a checkpoint, outside the action's own handling: recorded here.
+                    done[name] = await _cancelled_record(state, graph.actions[name], frame)
+                else:
+                    done[name] = task.result()
                 release(name)
     except BaseException:
         # Cancelled, or an action crashed (a bug, the process stopping): nothing of this map keeps running.
@@ -131,6 +135,26 @@ async def skip_graph(state: RunState, graph: ActionGraph, frame: Frame, *, conta
             await skip_graph(state, child, frame, container=record)
 
 
+def _cancelled_outcome(state: RunState, name: str) -> Outcome:
+    code = TERMINATED if state.stop == "terminated" else "Cancelled"
+    reason = "the workflow run was terminated" if code == TERMINATED else "the workflow run was cancelled"
+    return Outcome(
+        CANCELLED,
+        code,
+        has_inputs=False,
+        has_outputs=False,
+        error={"code": code, "message": f"The execution of template action '{name}' was cancelled: {reason}."},
+    )
+
+
+async def _cancelled_record(state: RunState, action: CompiledAction, frame: Frame) -> ActionRecord:
+    record = state.new_record(action.name, frame, CANCELLED)
+    _fill(record, _cancelled_outcome(state, action.name))
+    record.end_time = record.start_time
+    await state.finish_pure(record)
+    return record
+
+
 async def execute_action(state: RunState, action: CompiledAction, frame: Frame) -> ActionRecord:
     me = asyncio.current_task()
     record = state.new_record(action.name, frame, RUNNING)
@@ -143,18 +167,7 @@ async def execute_action(state: RunState, action: CompiledAction, frame: Frame) 
     except asyncio.CancelledError:
         if me is not None:
             me.uncancel()
-        code = TERMINATED if state.stop == "terminated" else "Cancelled"
-        reason = "the workflow run was terminated" if code == TERMINATED else "the workflow run was cancelled"
-        outcome = Outcome(
-            CANCELLED,
-            code,
-            has_inputs=False,
-            has_outputs=False,
-            error={
-                "code": code,
-                "message": f"The execution of template action '{action.name}' was cancelled: {reason}.",
-            },
-        )
+        outcome = _cancelled_outcome(state, action.name)
     _fill(record, outcome)
     record.end_time = timestamp(state.now())
     if record.status == FAILED:

@@ -169,3 +169,28 @@ async def test_tracked_properties_are_evaluated_with_action() -> None:
         body=42,
     )
     assert result.record("A").tracked_properties == {"orderId": 42, "status": "Succeeded", "fixed": 1}
+
+
+async def test_terminate_while_a_durable_action_is_being_checkpointed() -> None:
+    # The journal write before a durable action starts is slow; Terminate on another branch cancels the action
+    # during that write. The action is still recorded Cancelled and the run ends as Terminate says.
+    from keyless.workflows.memory_journal import InMemoryJournal
+
+    class SlowJournal(InMemoryJournal):
+        async def write(self, records: list, variables: dict) -> None:  # type: ignore[override]
+            if any(r.name == "Call" and r.status == "Running" for r in records):
+                await asyncio.Event().wait()  # never returns: only a cancellation ends it
+            await super().write(records, variables)
+
+    workflow = compile_(
+        {
+            "Call": {"type": "DurableEcho", "inputs": 1},
+            "First": {"type": "Echo", "inputs": 1},
+            "Stop": {"type": "Terminate", "inputs": {"runStatus": "Failed"}, "runAfter": {"First": ["Succeeded"]}},
+        }
+    )
+    result = await run(workflow, journal=SlowJournal())
+    assert result.outcome.status == FAILED
+    assert result.outcome.error == {"code": "Terminated", "message": "The run was terminated with status 'Failed'."}
+    call = result.record("Call")
+    assert (call.status, call.code) == (CANCELLED, "Terminated")
