@@ -205,7 +205,9 @@ def _request(trigger: CompiledTrigger, raw: dict[str, Any], keys: dict[str, str]
             raise DefinitionError(child(here, key), f"The Request trigger's '{key}' must be a JSON schema object.")
     trigger.schema = by_name.get("schema")
     trigger.headers_schema = by_name.get("headersSchema")
-    trigger.inputs = value(inputs, here, "inputs")
+    # JSON schemas are data, not templates: a description starting with '@' is text, so they stay uncompiled.
+    plain = {key: item for key, item in inputs.items() if key.lower() not in ("schema", "headersschema")}
+    trigger.inputs = value(plain, here, "inputs")
     if "spliton" in keys:
         trigger.split_on = value(raw[keys["spliton"]], child(path, keys["spliton"]), "splitOn")
 

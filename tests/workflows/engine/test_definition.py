@@ -234,7 +234,11 @@ def test_recurrence_and_request_triggers_compile() -> None:
                 "manual": {
                     "type": "Request",
                     "kind": "Http",
-                    "inputs": {"method": "post", "relativePath": "items/{id}", "schema": {"type": "object"}},
+                    "inputs": {
+                        "method": "post",
+                        "relativePath": "items/{id}",
+                        "schema": {"type": "object", "description": "@mentions are text here"},
+                    },
                     "correlation": {"clientTrackingId": "@triggerBody()?['id']"},
                     "operationOptions": "EnableSchemaValidation",
                 },
@@ -244,7 +248,8 @@ def test_recurrence_and_request_triggers_compile() -> None:
         registry=REGISTRY,
     )
     manual = workflow.triggers["manual"]
-    assert (manual.method, manual.relative_path, manual.schema) == ("POST", "items/{id}", {"type": "object"})
+    assert (manual.method, manual.relative_path) == ("POST", "items/{id}")
+    assert manual.schema == {"type": "object", "description": "@mentions are text here"}
     assert manual.operation_options == ("EnableSchemaValidation",)
     assert manual.client_tracking_id is not None
     assert workflow.triggers["r"].recurrence["frequency"] == "Week"
