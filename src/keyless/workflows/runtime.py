@@ -28,7 +28,7 @@ from keyless.workflows.history import RunFinished, RunHistory
 from keyless.workflows.host import ResponseMessage
 from keyless.workflows.records import FAILED, FINISHED, SUCCEEDED, ActionRecord, RunOutcome
 from keyless.workflows.run_host import OutboundHttp, RunContext, WorkflowRunHost
-from keyless.workflows.triggers import recurrence
+from keyless.workflows.triggers import correlation, recurrence
 
 if TYPE_CHECKING:
     from keyless.services import Services
@@ -341,7 +341,6 @@ class WorkflowRuntime:
         run_name = ids.run_name()
         now = ids.timestamp()
         tracking_id = ids.tracking_id()
-        client_id = client_tracking_id or (parent.client_tracking_id if parent else None) or run_name
         inputs = _ci(trigger, "inputs")
         record = ActionRecord(
             key=name,
@@ -355,8 +354,11 @@ class WorkflowRuntime:
             has_inputs=inputs is not None and trigger_outputs is not None,
             has_outputs=trigger_outputs is not None,
             tracking_id=tracking_id,
-            client_tracking_id=client_id,
+            client_tracking_id="",
         )
+        client_id = self._correlation(head, name, record, run_name)
+        client_id = client_id or client_tracking_id or (parent.client_tracking_id if parent else None) or run_name
+        record.client_tracking_id = client_id
         started = StartedRun(
             workflow_id=head.workflow_id,
             run_name=run_name,
@@ -383,6 +385,25 @@ class WorkflowRuntime:
             self._waiters.pop(run_name, None)
             raise
         return started
+
+    def _correlation(self, head: WorkflowHead, trigger_name: str, record: ActionRecord, run_name: str) -> str | None:
+        """The trigger's `correlation.clientTrackingId`, evaluated against the trigger as it fired."""
+        compiled = getattr(head.compiled.workflow, "triggers", {}).get(trigger_name)
+        expression = getattr(compiled, "client_tracking_id", None)
+        if expression is None:
+            return None
+        from keyless.wdl.errors import ExpressionError
+
+        workflow = {"id": head.workflow_id, "name": head.name, "type": WORKFLOW_TYPE, "run": {"name": run_name}}
+        ctx = correlation.TriggerEvalContext(record.expression_view(), head.compiled.workflow.parameters, workflow)
+        try:
+            return correlation.client_tracking_id(expression, ctx)
+        except ExpressionError as exc:
+            raise KeylessError(
+                f"The template language expression of the trigger '{trigger_name}' correlation clientTrackingId "
+                f"cannot be evaluated: {exc}",
+                code="InvalidTemplate",
+            ) from exc
 
     async def _launch(self, workflow_id: str, run_name: str) -> None:
         await self._ensure_durable()

@@ -203,3 +203,17 @@ def test_run_failing_before_its_response_answers_502(kl: InProcessKeyless) -> No
     r = call(kl, "POST", callback_url(kl, wf), json={})
     assert r.status_code == 502
     assert r.json()["error"]["code"] == "NoResponse"
+
+
+def test_correlation_client_tracking_id_is_evaluated_on_the_trigger(kl: InProcessKeyless) -> None:
+    trigger = {
+        **TRIGGER,
+        "correlation": {"clientTrackingId": "@coalesce(triggerOutputs()?['headers']?['X-Order-Id'], 'none')"},
+    }
+    wf = deploy(kl, definition({"Echo": {"type": "Compose", "inputs": "@workflow()", "runAfter": {}}}, trigger))
+    r = call(kl, "POST", callback_url(kl, wf), json={}, headers={"X-Order-Id": "order-77"})
+    assert r.status_code == 202, r.text
+    assert r.headers["x-ms-client-tracking-id"] == "order-77"
+    run = wait_run(kl, wf, r.headers["x-ms-workflow-run-id"])
+    assert run.client_tracking_id == "order-77"
+    assert compose_of(kl, wf, run.name).client_tracking_id == "order-77"
