@@ -21,11 +21,13 @@ from typing import TYPE_CHECKING, Any
 
 from keyless.identity.managed_identity.hosting import IdentityHosts
 from keyless.platform.errors import KeylessError
+from keyless.platform.models import WorkflowKeyRow
 from keyless.workflows import ids
 from keyless.workflows.access_keys import AccessKeys
 from keyless.workflows.durable import DurableRuns
 from keyless.workflows.history import RunFinished, RunHistory
 from keyless.workflows.host import ResponseMessage
+from keyless.workflows.journal import Checkpoint
 from keyless.workflows.records import FAILED, FINISHED, SUCCEEDED, ActionRecord, RunOutcome
 from keyless.workflows.run_host import OutboundHttp, RunContext, WorkflowRunHost
 from keyless.workflows.triggers import correlation, recurrence
@@ -92,6 +94,34 @@ class StartedRun:
 
 
 @dataclass
+class _NewRun:
+    """What `start` knows of a run it has just written: its first execution needs no read of it back."""
+
+    workflow_id: str
+    name: str
+    version: str
+    trigger_name: str
+    client_tracking_id: str
+    trigger: ActionRecord
+
+
+class _NewRunJournal:
+    """The journal of a run never executed before: nothing to load, writes go to the store."""
+
+    def __init__(self, journal: Any) -> None:
+        self._journal = journal
+
+    async def load(self) -> Checkpoint:
+        return Checkpoint()
+
+    async def write(self, records: list[ActionRecord], variables: dict[str, Any]) -> None:
+        await self._journal.write(records, variables)
+
+    async def finish(self, outcome: RunOutcome) -> None:
+        await self._journal.finish(outcome)
+
+
+@dataclass
 class _Live:
     """A run executing in this process."""
 
@@ -139,6 +169,7 @@ class WorkflowRuntime:
         self._compiled: dict[tuple[str, str], CompiledVersion] = {}
         self._waiters: dict[str, asyncio.Future[ResponseMessage | None]] = {}
         self._live: dict[str, _Live] = {}
+        self._new: dict[str, _NewRun] = {}
         self._plain_tasks: set[asyncio.Task[Any]] = set()
         self._running = False
         self._closing = False
@@ -209,6 +240,14 @@ class WorkflowRuntime:
             if found is not None:
                 self._endpoints[key] = found
         return found
+
+    async def sas_keys(self, workflow_id: str) -> tuple[bytes, bytes]:
+        """The workflow's (primary, secondary) SAS keys, read (not cached: a regenerated key takes effect at once)."""
+        async with self.services.store.session() as session:
+            row = await session.get(WorkflowKeyRow, workflow_id.lower())
+        if row is None:
+            return await self.keys.keys(workflow_id)
+        return row.primary, row.secondary
 
     async def workflow_by_name(self, name: str) -> str | None:
         """Standard's URL names the workflow only: the one workflow of that name in the subscription."""
@@ -380,9 +419,11 @@ class WorkflowRuntime:
                 trigger=record,
                 client_tracking_id=client_id,
             )
+            self._new[run_name] = _NewRun(head.workflow_id, run_name, head.version, name, client_id, record)
             await self._launch(head.workflow_id, run_name)
         except BaseException:
             self._waiters.pop(run_name, None)
+            self._new.pop(run_name, None)
             raise
         return started
 
@@ -424,10 +465,14 @@ class WorkflowRuntime:
             return
         live = self._live[run_name] = _Live(task=asyncio.current_task())
         try:
-            run = await self.history.run(workflow_id, run_name)
-            if run is None or run.status in FINISHED:
-                return
-            journal = self.history.journal(workflow_id, run_name)
+            run: Any = self._new.pop(run_name, None)
+            journal: Any = self.history.journal(workflow_id, run_name)
+            if run is not None:
+                journal = _NewRunJournal(journal)
+            else:  # recovered, or started by another process sharing the store
+                run = await self.history.run(workflow_id, run_name)
+                if run is None or run.status in FINISHED:
+                    return
             try:
                 compiled = await self.compiled(workflow_id, run.version)
                 head_name = workflow_id.rsplit("/", 1)[-1]
@@ -468,9 +513,10 @@ class WorkflowRuntime:
         waiter = self._waiters.get(run_name)
         if waiter is None or waiter.done():
             return False
-        if not await self.history.mark_response_sent(workflow_id, run_name):
-            return False
+        # The caller is answered first; the mark only tells a resumed run (whose caller is gone anyway) and the
+        # history that the answer went out.
         waiter.set_result(message)
+        await self.history.mark_response_sent(workflow_id, run_name)
         return True
 
     def forget_waiter(self, run_name: str) -> None:

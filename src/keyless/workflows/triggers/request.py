@@ -88,7 +88,7 @@ class RequestTriggerApp:
         trigger_name = request.path_params["trigger"]
         query = dict(parse_qsl(request.url.query, keep_blank_values=True))
         try:
-            keys = await self.runtime.keys.keys(workflow_id)
+            keys = await self.runtime.sas_keys(workflow_id)
             callback.verify(keys, query, f"/triggers/{trigger_name}/run")
         except callback.SasError as exc:
             return JSONResponse(exc.body(), status_code=exc.status)
