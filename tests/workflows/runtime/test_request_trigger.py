@@ -217,3 +217,30 @@ def test_correlation_client_tracking_id_is_evaluated_on_the_trigger(kl: InProces
     run = wait_run(kl, wf, r.headers["x-ms-workflow-run-id"])
     assert run.client_tracking_id == "order-77"
     assert compose_of(kl, wf, run.name).client_tracking_id == "order-77"
+
+
+def test_a_real_looking_callback_host_reaches_the_logic_listener(kl: InProcessKeyless) -> None:
+    """An Http action calling `https://prod-00.<region>.logic.azure.com/...` (a URL copied from Azure) reaches
+    keyless's callback listener through the host aliases."""
+    child = deploy(kl, definition({"Echo": {"type": "Compose", "inputs": "@triggerBody()", "runAfter": {}}}))
+    local = callback_url(kl, child)
+    azure_like = "https://prod-00.westeurope.logic.azure.com:443" + local.split(kl.e["logic"], 1)[1]
+    parent = deploy(
+        kl,
+        definition(
+            {
+                "Call": {
+                    "type": "Http",
+                    "inputs": {"method": "POST", "uri": azure_like, "body": {"from": "parent"}},
+                    "runAfter": {},
+                }
+            }
+        ),
+    )
+    r = call(kl, "POST", callback_url(kl, parent), json={})
+    assert wait_run(kl, parent, r.headers["x-ms-workflow-run-id"]).status == "Succeeded"
+    called = kl.run(kl.svc.workflows.history.record(parent, r.headers["x-ms-workflow-run-id"], "Call"))
+    assert called.outputs["statusCode"] == 202
+    child_run = called.outputs["headers"]["x-ms-workflow-run-id"]
+    assert wait_run(kl, child, child_run).status == "Succeeded"
+    assert compose_of(kl, child, child_run).outputs == {"from": "parent"}
