@@ -131,12 +131,10 @@ class WorkflowRunHost:
         context: RunContext,
         *,
         cancel: asyncio.Event | None = None,
-        durable_sleep: bool = False,
     ) -> None:
         self.runtime = runtime
         self.context = context
         self.cancel = cancel or asyncio.Event()
-        self.durable_sleep = durable_sleep
 
     # --- HTTP ---------------------------------------------------------------------------------------
 
@@ -232,10 +230,15 @@ class WorkflowRunHost:
     # --- time and settings --------------------------------------------------------------------------
 
     async def sleep(self, seconds: float) -> None:
-        """Returns early when the run is cancelled (the interpreter then sees the cancellation)."""
+        """Returns early when the run is cancelled (the interpreter then sees the cancellation).
+
+        Not a DBOS durable sleep: DBOS numbers a workflow's steps by call order, and a resumed run skips the
+        actions that had finished (and their retry sleeps), so a resumed Wait would read another sleep's wake-up
+        time and could end early. A plain sleep makes a Wait interrupted by a crash wait its full interval again
+        (longer, never shorter)."""
         if seconds <= 0 or self.cancel.is_set():
             return
-        sleeper = asyncio.ensure_future(self._sleep(seconds))
+        sleeper = asyncio.ensure_future(asyncio.sleep(seconds))
         cancelled = asyncio.ensure_future(self.cancel.wait())
         try:
             await asyncio.wait({sleeper, cancelled}, return_when=asyncio.FIRST_COMPLETED)
@@ -245,16 +248,6 @@ class WorkflowRunHost:
                     task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await asyncio.gather(sleeper, cancelled, return_exceptions=True)
-
-    async def _sleep(self, seconds: float) -> None:
-        if self.durable_sleep:
-            from dbos import DBOS
-
-            if DBOS.workflow_id is not None:
-                # Recorded by DBOS: a run resumed after a crash sleeps only what was left.
-                await DBOS.sleep_async(seconds)
-                return
-        await asyncio.sleep(seconds)
 
     def appsetting(self, name: str) -> Any:
         return self.runtime.appsetting(name)

@@ -477,7 +477,7 @@ class WorkflowRuntime:
                 compiled = await self.compiled(workflow_id, run.version)
                 head_name = workflow_id.rsplit("/", 1)[-1]
                 context = RunContext(workflow_id, head_name, run_name, run.version, run.client_tracking_id)
-                host = WorkflowRunHost(self, context, cancel=live.cancel, durable_sleep=self.durable.active)
+                host = WorkflowRunHost(self, context, cancel=live.cancel)
                 await self._interpret(compiled, run, journal, host, live.cancel)
             except RunFinished:
                 pass  # cancelled meanwhile

@@ -99,3 +99,13 @@ async def test_connection_refused_is_an_os_error(host_for: WorkflowRunHost) -> N
         port = s.getsockname()[1]
     with pytest.raises(OSError):
         await host_for.send(HttpRequest("GET", f"http://127.0.0.1:{port}/"))
+
+
+async def test_sleep_ends_when_the_run_is_cancelled(host_for: WorkflowRunHost) -> None:
+    import asyncio
+
+    sleeping = asyncio.create_task(host_for.sleep(3600))
+    await asyncio.sleep(0)
+    assert not sleeping.done()
+    host_for.cancel.set()
+    await asyncio.wait_for(sleeping, 30)  # returns (not raises) so the interpreter records the cancellation
