@@ -62,8 +62,10 @@ def up(
 
     Example: keyless up --data-dir /tmp/kl --port 0 --gateway-workers 2
     """
+    from keyless.platform.logs import configure
     from keyless.server import serve
 
+    configure()  # INFO diagnostics (refusals, tokens issued, correlation ids) on stderr, never secrets
     settings = Settings.from_env(
         data_dir,
         port=port,
@@ -85,7 +87,9 @@ def gateway_worker(
 ) -> None:
     """One more process serving the gateways of the keyless at DATA_DIR (started by `keyless up`)."""
     from keyless.gateway.workers import run_worker
+    from keyless.platform.logs import configure
 
+    configure()
     # Not from_env: a worker must never act on KEYLESS_ADMIN_* (that would replace the admin secret).
     settings = Settings(
         data_dir=Path(data_dir).resolve(),

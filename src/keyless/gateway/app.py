@@ -18,6 +18,7 @@ from urllib.parse import parse_qsl
 
 from keyless.gateway._server import GatewayListener
 from keyless.gateway.compiler import StepList
+from keyless.gateway.diagnostics import refused, unrouted
 from keyless.gateway.http_types import GatewayRequest, GatewayResponse, Headers, Url
 from keyless.gateway.pipeline import builtin_error, execute, finish, gateway_error, handle_error
 from keyless.gateway.policies.cross_domain import PATH as CROSS_DOMAIN_PATH
@@ -158,7 +159,9 @@ class GatewayService:
         original = Url(scheme, host or host_header, port, path or "/", query)
         api, operation, params, remainder = snap.router.match(method, path, query, headers)
         if api is None:
-            return gateway_error(404, NOT_FOUND, "Not Found")
+            return unrouted(
+                gateway_error(404, NOT_FOUND, "Not Found"), self.name, method, path, headers, str(uuid.uuid4())
+            )
         request = GatewayRequest(method, backend_url(api, remainder, query), original, headers, body, client_ip)
         trace = Trace() if headers.get("Ocp-Apim-Trace", "").lower() == "true" else None
         state = RequestState(request, self.services, snap, trace_log=trace)
@@ -170,9 +173,15 @@ class GatewayService:
         if operation is None:
             plan = snap.plan(api, None, None)
             response = await builtin_error(
-                plan, state, "configuration", "OperationNotFound", OPERATION_NOT_FOUND, gateway_error(404, NOT_FOUND)
+                plan,
+                state,
+                "configuration",
+                "OperationNotFound",
+                OPERATION_NOT_FOUND,
+                gateway_error(404, NOT_FOUND),
+                f"no operation of API '{api.name}' matches {method} {path}",
             )
-            return await finish(state, response)
+            return refused(state, await finish(state, response), self.name)
         state.operation = operation
         state.matched_parameters = params
         key = find_key(api, headers, query)
@@ -185,9 +194,15 @@ class GatewayService:
             base = f"{original.scheme}://{original.authority}"
             refusal.headers.set("WWW-Authenticate", www_authenticate(api, base))
             response = await builtin_error(
-                snap.plan(api, operation, None), state, "authorization", access.reason, access.message, refusal
+                snap.plan(api, operation, None),
+                state,
+                "authorization",
+                access.reason,
+                access.message,
+                refusal,
+                access.explanation,
             )
-            return await finish(state, response)
+            return refused(state, await finish(state, response), self.name)
         state.subscription = access.subscription
         state.subscription_key = access.key
         state.product = access.product
@@ -195,7 +210,7 @@ class GatewayService:
         state.stream_ok = not plan.outbound
         if trace is not None:
             self._inspect(trace, state, key)
-        response = await finish(state, await execute(plan, state))
+        response = refused(state, await finish(state, await execute(plan, state)), self.name)
         if trace is not None:
             state.section = "outbound"
             state.trace(

@@ -466,13 +466,26 @@ class ClaimRule:
     separator: str | None = None
 
 
+def _values(rule: ClaimRule) -> str:
+    """The values a rule requires, as a phrase: `'A'`, `'A' and 'B'` (match all), `'A' or 'B'` (match any)."""
+    joiner = " and " if rule.match == "all" else " or "
+    return joiner.join(f"'{v}'" for v in rule.values)
+
+
 def check_required_claims(claims: dict[str, Any], rules: Sequence[ClaimRule]) -> None:
-    missing = [r.name for r in rules if r.name not in claims or not claim_values(claims[r.name])]
-    if missing:
+    absent = [r for r in rules if r.name not in claims or not claim_values(claims[r.name])]
+    if absent:
+        missing = [r.name for r in absent]
+        wanted = "; ".join(
+            f"the token has no '{r.name}' claim value {_values(r)} ({r.name}: none)"
+            if r.values
+            else f"the token has no '{r.name}' claim"
+            for r in absent
+        )
         raise _reject(
             "TokenClaimNotFound",
             f"JWT is missing the following claims: {', '.join(missing)}",
-            f"the token has no {_list(missing)} claim; its claims are {', '.join(sorted(claims))}.",
+            f"{wanted}; its claims are {', '.join(sorted(claims))}.",
         )
     for rule in rules:
         found = claim_values(claims[rule.name])
@@ -483,12 +496,14 @@ def check_required_claims(claims: dict[str, Any], rules: Sequence[ClaimRule]) ->
         present = [v for v in rule.values if v in found]
         ok = len(present) == len(rule.values) if rule.match == "all" else bool(present)
         if not ok:
-            absent = [v for v in rule.values if v not in found]
+            lacking = [v for v in rule.values if v not in found]
+            wanted = ClaimRule(rule.name, tuple(lacking), rule.match)
             raise _reject(
                 "TokenClaimValueNotAllowed",
                 f"Claim {rule.name} value of {','.join(found)} is not allowed",
-                f"the '{rule.name}' claim has {_list(found)}; the policy requires "
-                + (f"all of {_list(rule.values)} (missing {_list(absent)})" if rule.match == "all" else "")
+                f"the token has no '{rule.name}' claim value {_values(wanted)} "
+                f"({rule.name}: {', '.join(repr(v) for v in found) or 'none'}); the policy requires "
+                + (f"all of {_list(rule.values)} (missing {_list(lacking)})" if rule.match == "all" else "")
                 + (f"one of {_list(rule.values)}" if rule.match != "all" else "")
                 + (f", the claim split on '{rule.separator}'" if rule.separator else "")
                 + ".",

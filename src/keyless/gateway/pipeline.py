@@ -66,6 +66,7 @@ def record(state: RequestState, exc: PolicyError) -> None:
         path=step.path if step is not None else None,
         policy_id=exc.policy_id or (step.policy_id if step is not None else None),
     )
+    state.explanation = exc.explanation
 
 
 async def handle_error(plan: Plan, state: RequestState, exc: PolicyError, *, own_response: bool) -> None:
@@ -90,11 +91,18 @@ async def run_on_error(plan: Plan, state: RequestState) -> None:
 
 
 async def builtin_error(
-    plan: Plan, state: RequestState, source: str, reason: str, message: str, response: GatewayResponse
+    plan: Plan,
+    state: RequestState,
+    source: str,
+    reason: str,
+    message: str,
+    response: GatewayResponse,
+    explanation: str = "",
 ) -> GatewayResponse:
     """A built-in step's refusal (configuration, authorization): its response, LastError, then on-error."""
     state.response = response
     state.last_error = LastError(source, reason, message, section="inbound")
+    state.explanation = explanation
     state.section = "inbound"
     state.trace(source, {"message": message})
     await run_on_error(plan, state)

@@ -37,12 +37,16 @@ class PolicyError(Exception):
     rate-limit's 429); otherwise the pipeline answers 500 with `activityId` if on-error does not.
     """
 
-    def __init__(self, source: str, reason: str, message: str, *, policy_id: str | None = None) -> None:
+    def __init__(
+        self, source: str, reason: str, message: str, *, policy_id: str | None = None, explanation: str = ""
+    ) -> None:
         super().__init__(message)
         self.source = source
         self.reason = reason
         self.message = message
         self.policy_id = policy_id
+        # keyless's own one-line why (expected vs found), without secrets: `x-keyless-reason` on the refusal.
+        self.explanation = explanation
 
 
 class Value(Protocol):

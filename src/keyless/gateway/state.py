@@ -58,6 +58,7 @@ class RequestState:
         "_request_id",
         "api",
         "backend",
+        "explanation",
         "last_error",
         "matched_parameters",
         "operation",
@@ -101,6 +102,7 @@ class RequestState:
         self.matched_parameters: dict[str, str] = {}
         self.backend: str | None = None  # base URL or backend id chosen by set-backend-service
         self.last_error: LastError | None = None
+        self.explanation = ""  # keyless's why of the last failure (PolicyError.explanation): x-keyless-reason
         self.stream_ok = False  # no outbound policy: forward-request may stream a large backend body through
         self.step: Any = None  # the compiled step running now (for LastError.Scope/Section/Path/PolicyId)
         self.trace_log = trace_log

@@ -114,6 +114,7 @@ class Access:
     product: ProductRecord | None = None
     key: str | None = None
     reason: str | None = None  # SubscriptionKeyNotFound | SubscriptionKeyInvalid when refused
+    explanation: str = ""  # keyless's why of a refusal (names the subscription and API, never the key)
 
     @property
     def message(self) -> str:
@@ -133,8 +134,13 @@ def authorize(snapshot: Snapshot, api: ApiRecord, key: str | None) -> Access:
     """apim.md §3 decision rules, including the product context the request runs in."""
     if key is not None:
         record = snapshot.subscriptions.lookup(key)
-        if record is None or record.state != "active":
-            return Access(reason="SubscriptionKeyInvalid")
+        if record is None:
+            return Access(reason="SubscriptionKeyInvalid", explanation="the key is not the key of any subscription")
+        if record.state != "active":
+            return Access(
+                reason="SubscriptionKeyInvalid",
+                explanation=f"the key belongs to subscription '{record.name}', which is {record.state}, not active",
+            )
         kind = record.scope_kind
         if kind in ("all", "apis") or (kind == "api" and record.scope_id == api.name):
             return Access(record, None, key)
@@ -142,13 +148,21 @@ def authorize(snapshot: Snapshot, api: ApiRecord, key: str | None) -> Access:
             product = snapshot.products.get(record.scope_id)
             if product is not None and api.name in product.apis:
                 return Access(record, product, key)
-        return Access(reason="SubscriptionKeyInvalid")
+        return Access(
+            reason="SubscriptionKeyInvalid",
+            explanation=f"the key belongs to subscription '{record.name}', whose scope ({kind} "
+            f"'{record.scope_id or ''}') does not include API '{api.name}'",
+        )
     product = snapshot.open_product(api.name)
     if product is not None:
         return Access(None, product, None)
     if not api.subscription_required:
         return Access()
-    return Access(reason="SubscriptionKeyNotFound")
+    return Access(
+        reason="SubscriptionKeyNotFound",
+        explanation=f"API '{api.name}' requires a subscription key (header '{api.header_name}' or query parameter "
+        f"'{api.query_name}') and the request has none",
+    )
 
 
 def www_authenticate(api: ApiRecord, base_url: str) -> str:

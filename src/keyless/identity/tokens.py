@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import logging
 import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -23,6 +24,7 @@ MI_CACHE_MARGIN = 300
 READ_CACHE_SECONDS = 5.0
 
 T = TypeVar("T")
+log = logging.getLogger("keyless.identity")
 
 
 def v1_issuer(tenant_id: str) -> str:
@@ -202,12 +204,18 @@ class TokenService:
         return await self.reads.token_version(resource_sp["appId"])
 
     async def managed_identity_token(
-        self, identity_sp: dict[str, Any], resource: str, *, bypass_cache: bool = False
+        self,
+        identity_sp: dict[str, Any],
+        resource: str,
+        *,
+        bypass_cache: bool = False,
+        correlation_id: str | None = None,
     ) -> IssuedToken:
         """As Entra's managed identity backend: the same token again until it is near expiry.
 
         Unlike Azure (which may serve a stale token for hours), a change in the directory (a new app role
-        assignment, say) ends the cache at once; docs/compatibility.md names this divergence.
+        assignment, say) ends the cache at once; docs/compatibility.md names this divergence. Each token handed
+        out, or refused, is one INFO line on `keyless.identity` with the caller's `correlation_id` (never the token).
         """
         key = (identity_sp["id"], resource)
         cached = self._mi_cache.get(key)
@@ -217,10 +225,45 @@ class TokenService:
             and cached[0] == self.directory.generation
             and cached[1].expires_on - clock.now() > MI_CACHE_MARGIN
         ):
+            log_issued(identity_sp, cached[1], correlation_id, cached=True)
             return cached[1]
         mirid = next((n for n in identity_sp.get("alternativeNames", []) if n.startswith("/")), None)
-        issued = await self.issue(
-            identity_sp, resource, lifetime=MANAGED_IDENTITY_LIFETIME, appidacr="2", mi_resource_id=mirid
-        )
+        try:
+            issued = await self.issue(
+                identity_sp, resource, lifetime=MANAGED_IDENTITY_LIFETIME, appidacr="2", mi_resource_id=mirid
+            )
+        except errors.AadstsError as exc:
+            log_refused(
+                _principal(identity_sp), resource, f"AADSTS{exc.number} {exc.code}: {exc.message}", correlation_id
+            )
+            raise
         self._mi_cache[key] = (self.directory.generation, issued)
+        log_issued(identity_sp, issued, correlation_id, cached=False)
         return issued
+
+
+def _principal(sp: dict[str, Any]) -> str:
+    """A service principal as log lines name it: object id, app id and display name (no secrets)."""
+    return f"{sp.get('id')} (appId {sp.get('appId')}, '{sp.get('displayName', '')}')"
+
+
+def log_issued(sp: dict[str, Any], issued: IssuedToken, correlation_id: str | None, *, cached: bool) -> None:
+    roles = issued.claims.get("roles") or []
+    log.info(
+        "managed identity token issued: correlation=%s principal=%s audience=%s roles=%s cached=%s",
+        correlation_id or "-",
+        _principal(sp),
+        issued.resource,
+        ",".join(str(r) for r in roles) or "none",
+        "yes" if cached else "no",
+    )
+
+
+def log_refused(principal: str, resource: str, why: str, correlation_id: str | None) -> None:
+    log.info(
+        "managed identity token refused: correlation=%s principal=%s audience=%s error=%s",
+        correlation_id or "-",
+        principal,
+        resource,
+        " ".join(why.split()),
+    )

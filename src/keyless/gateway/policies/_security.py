@@ -248,7 +248,7 @@ def fail(
         message = NOT_PRESENT + explanation
     else:
         message = f"{sentence(failure.message)} Access denied.{explanation}"
-    return PolicyError(source, failure.reason, message)
+    return PolicyError(source, failure.reason, message, explanation=failure.explanation)
 
 
 def evaluate_claims(claims: tuple[ClaimSpec, ...], state: RequestState) -> tuple[ClaimRule, ...]:

@@ -84,7 +84,13 @@ async def run(cfg: Config, state: RequestState) -> None:
         reason, value = "HeaderValueNotAllowed", ",".join(present)
     respond(state, int(cfg.code.get(state)), str(cfg.message.get(state)))
     state.trace(NAME, {"message": MESSAGES[reason].format(name=name, value="…" if value else "")})
-    raise PolicyError(NAME, reason, MESSAGES[reason].format(name=name, value=value))
+    # The explanation never carries the header's value: it is often a shared secret.
+    explanation = (
+        f"the request has no '{name}' header"
+        if reason == "HeaderNotFound"
+        else f"the request's '{name}' header is not one of the {len(cfg.values)} values the policy allows"
+    )
+    raise PolicyError(NAME, reason, MESSAGES[reason].format(name=name, value=value), explanation=explanation)
 
 
 SPEC = PolicySpec(NAME, frozenset({"inbound"}), compile_policy, run)

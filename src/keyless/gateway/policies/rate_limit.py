@@ -134,7 +134,12 @@ def refuse(state: RequestState, policy: str, outputs: Outputs, retry_after: int,
         state.variables[outputs.retry_after_variable] = retry_after
     state.response = gateway_error(429, retry_message(retry_after), headers)
     state.trace(policy, {"message": "Rate limit exceeded.", "retryAfter": retry_after})
-    return PolicyError(policy, "RateLimitExceeded", "Rate limit is exceeded")
+    return PolicyError(
+        policy,
+        "RateLimitExceeded",
+        "Rate limit is exceeded",
+        explanation=f"more than {total} calls in the renewal period; retry after {retry_after} s",
+    )
 
 
 def report(state: RequestState, policy: str, outputs: Outputs, remaining: int, total: int) -> None:

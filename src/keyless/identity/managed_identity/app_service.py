@@ -11,7 +11,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from keyless.identity import errors
-from keyless.identity.managed_identity.hosting import IdentityError, IdentityHosts, parse_selector
+from keyless.identity.managed_identity.hosting import IdentityError, IdentityHosts, caller_correlation, parse_selector
 from keyless.identity.tokens import IssuedToken
 
 NAME = "app_service"
@@ -74,7 +74,11 @@ class AppServiceProtocol:
             selector = parse_selector(query, LEGACY_SELECTORS if legacy else SELECTORS)
             # App Service has no single-user-assigned default: without a selector only the host's own identity.
             identity, issued = await self.hosts.token(
-                host.resource_id, resource, selector, sole_user_assigned_default=False
+                host.resource_id,
+                resource,
+                selector,
+                sole_user_assigned_default=False,
+                correlation_id=caller_correlation(request.headers),
             )
         except IdentityError as exc:
             if legacy and exc.code != "selector":

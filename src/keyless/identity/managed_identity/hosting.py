@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -13,7 +14,7 @@ from sqlalchemy.exc import IntegrityError
 
 from keyless.arm.router import ResourceStore
 from keyless.identity.directory import Directory
-from keyless.identity.tokens import READ_CACHE_SECONDS, IssuedToken, TokenService
+from keyless.identity.tokens import READ_CACHE_SECONDS, IssuedToken, TokenService, log_refused
 from keyless.platform import clock
 from keyless.platform.errors import KeylessError
 from keyless.platform.ids import b64url, opaque_id
@@ -79,6 +80,19 @@ def parse_selector(query: dict[str, str], aliases: dict[str, str]) -> Selector |
     if not value.strip():
         raise IdentityError(f"The identity selector '{name}' is empty.", code="selector")
     return Selector(aliases[name], value.strip())
+
+
+# The caller's correlation id on the HTTP identity endpoints, as Azure SDKs and Logic Apps send it.
+CORRELATION_HEADERS = ("x-ms-correlation-id", "x-ms-client-request-id")
+
+
+def caller_correlation(headers: Mapping[str, str]) -> str | None:
+    """The request's correlation id for the log line (one printable token, bounded), or None."""
+    for name in CORRELATION_HEADERS:
+        value = "".join(c for c in str(headers.get(name) or "") if c.isprintable() and not c.isspace())[:128]
+        if value:
+            return value
+    return None
 
 
 def secret_digest(secret: str) -> str:
@@ -214,10 +228,19 @@ class IdentityHosts:
         *,
         sole_user_assigned_default: bool = True,
         bypass_cache: bool = False,
+        correlation_id: str | None = None,
     ) -> tuple[HostIdentity, IssuedToken]:
-        """A token for the host's chosen identity; raises IdentityError or the token service's AadstsError."""
-        identity = choose(await self.identities(resource_id), selector, sole_user_assigned_default)
-        issued = await self.tokens.managed_identity_token(identity.principal, resource, bypass_cache=bypass_cache)
+        """A token for the host's chosen identity; raises IdentityError or the token service's AadstsError.
+
+        `correlation_id` (the caller's, e.g. a workflow run's `x-ms-correlation-id`) goes on the log line."""
+        try:
+            identity = choose(await self.identities(resource_id), selector, sole_user_assigned_default)
+        except IdentityError as exc:
+            log_refused(f"host {resource_id}", resource, f"{exc.code}: {exc.message}", correlation_id)
+            raise
+        issued = await self.tokens.managed_identity_token(
+            identity.principal, resource, bypass_cache=bypass_cache, correlation_id=correlation_id
+        )
         return identity, issued
 
 

@@ -14,7 +14,13 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from keyless.identity import errors
-from keyless.identity.managed_identity.hosting import Host, IdentityError, IdentityHosts, parse_selector
+from keyless.identity.managed_identity.hosting import (
+    Host,
+    IdentityError,
+    IdentityHosts,
+    caller_correlation,
+    parse_selector,
+)
 
 NAME = "imds"
 
@@ -93,7 +99,11 @@ class ImdsProtocol:
         try:
             selector = parse_selector(query, SELECTORS)
             identity, issued = await self.hosts.token(
-                host.resource_id, resource, selector, bypass_cache=bypass == "true"
+                host.resource_id,
+                resource,
+                selector,
+                bypass_cache=bypass == "true",
+                correlation_id=caller_correlation(request.headers),
             )
         except IdentityError as exc:
             if exc.code == "not_found":
@@ -103,7 +113,7 @@ class ImdsProtocol:
             return bad_request(exc.message)
         except errors.AadstsError as exc:
             # IMDS passes Entra's own error body through (AADSTS500011, AADSTS501051, ...).
-            return JSONResponse(exc.body(), status_code=exc.status, headers=HEADERS)
+            return JSONResponse(exc.body(caller_correlation(request.headers)), status_code=exc.status, headers=HEADERS)
         expires_in = str(issued.expires_in)
         return JSONResponse(
             {

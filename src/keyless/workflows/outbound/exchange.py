@@ -16,6 +16,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from keyless.workflows.host import HttpRequest, HttpResponse, RunHost
+from keyless.workflows.outbound.diagnostics import log_refusal
 from keyless.workflows.outbound.headers import status_name
 from keyless.workflows.outbound.retry import RetryPolicy, is_retryable
 
@@ -93,6 +94,8 @@ async def call(
         except OSError as exc:
             failure = str(exc) or type(exc).__name__
         budget.spend(time.monotonic() - started)
+        if response is not None:
+            log_refusal(host, request, response)
         result.response, result.failure = response, failure
         if response is None and not budget.allows(0):
             result.timed_out = True

@@ -9,6 +9,7 @@ from urllib.parse import urlsplit
 
 from keyless.workflows.actions.base import Outcome
 from keyless.workflows.outbound.content import body_present, decode_body, decompress
+from keyless.workflows.outbound.diagnostics import keyless_reason
 from keyless.workflows.outbound.exchange import NO_RESPONSE_CODE, CallResult, no_response_message
 from keyless.workflows.outbound.headers import find, response_headers, status_name
 from keyless.workflows.records import FAILED, SUCCEEDED, TIMED_OUT
@@ -72,6 +73,9 @@ def action_outcome(result: CallResult, inputs: dict[str, Any], method: str, url:
     reason = _reason(outputs.get("body"))
     if reason:
         message = f"{message[:-1]}: {reason}"
+    why = keyless_reason(outputs["headers"])
+    if why:  # keyless's gateway said why it refused: the run history says it too, on the same line
+        message = f"{message if message.endswith('.') else message + '.'} keyless: {why}"
     return Outcome(
         FAILED, code, inputs=inputs, outputs=outputs, error={"code": code, "message": message}, retry_history=history
     )
