@@ -490,7 +490,8 @@ class WorkflowRuntime:
                     await journal.finish(RunOutcome(FAILED, code=error["code"], error=error))
         finally:
             self._live.pop(run_name, None)
-            waiter = self._waiters.get(run_name)
+            # Whoever waits holds the future; the table only routes `respond`, and the run is over.
+            waiter = self._waiters.pop(run_name, None)
             if waiter is not None and not waiter.done() and not self._closing:
                 waiter.set_result(None)
 
