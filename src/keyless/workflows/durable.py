@@ -74,6 +74,15 @@ class DurableRuns:
         self.url = system_database_url(settings)
         self.active = False
 
+    def prepare(self) -> None:
+        """The slow, loop-free part of a first launch (importing DBOS, creating and migrating its system
+        database); run it in a thread so `launch` on the loop takes milliseconds."""
+        from dbos import DBOS
+
+        if self.url.startswith("sqlite:///"):
+            _wal(self.url)
+        DBOS.migrate(self.url)
+
     def launch(self) -> bool:
         """Create and launch DBOS; pending runs are recovered (re-executed) soon after. Call it on the event
         loop that serves keyless: DBOS then runs recovered workflows on that loop. False when another runtime of

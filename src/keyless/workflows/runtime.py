@@ -173,7 +173,7 @@ class WorkflowRuntime:
         self._plain_tasks: set[asyncio.Task[Any]] = set()
         self._running = False
         self._closing = False
-        self._durable_tried = False
+        self._durable_ready: asyncio.Future[None] | None = None
 
     # --- life cycle ---------------------------------------------------------------------------------
 
@@ -213,15 +213,21 @@ class WorkflowRuntime:
             if not waiter.done():
                 waiter.cancel()
         await self.http.close()
+        if self._durable_ready is not None:  # a launch under way finishes before DBOS is shut down
+            with contextlib.suppress(BaseException):
+                await self._durable_ready
         if self.durable.active:
             await asyncio.to_thread(self.durable.shutdown)
 
     async def _ensure_durable(self) -> None:
         """DBOS starts on first need: a keyless that never runs a workflow (most test processes) never starts it."""
-        if self._durable_tried:
-            return
-        self._durable_tried = True
+        if self._durable_ready is None:  # the first caller starts it; the others wait for the same start
+            self._durable_ready = asyncio.ensure_future(self._launch_durable())
+        await asyncio.shield(self._durable_ready)
+
+    async def _launch_durable(self) -> None:
         try:
+            await asyncio.to_thread(self.durable.prepare)  # the slow part, off the loop
             self.durable.launch()  # on this loop, so DBOS runs recovered workflows here too
         except Exception:
             log.exception("DBOS did not start; workflow runs are not durable")
