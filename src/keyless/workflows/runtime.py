@@ -165,6 +165,8 @@ class WorkflowRuntime:
         self.base_url = ""  # the logic listener, set by keyless.server once bound
         self.app_settings: dict[str, Any] = {}
         self._heads: dict[str, WorkflowHead] = {}
+        self._head_locks: dict[str, asyncio.Lock] = {}
+        self._changes: dict[str, int] = {}  # per workflow, bumped by on_workflow_changed
         self._endpoints: dict[str, str] = {}  # callback endpoint id -> workflow id
         self._compiled: dict[tuple[str, str], CompiledVersion] = {}
         self._waiters: dict[str, asyncio.Future[ResponseMessage | None]] = {}
@@ -279,6 +281,17 @@ class WorkflowRuntime:
         cached = self._heads.get(key)
         if cached is not None:
             return cached
+        # One load per workflow at a time: concurrent first triggers compile once (and make its keys once).
+        lock = self._head_locks.setdefault(key, asyncio.Lock())
+        async with lock:
+            cached = self._heads.get(key)
+            if cached is not None:
+                return cached
+            return await self._load_head(workflow_id)
+
+    async def _load_head(self, workflow_id: str) -> WorkflowHead:
+        key = workflow_id.lower()
+        generation = self._changes.get(key, 0)
         body = await self.services.resources.get(workflow_id)
         if body is None:
             raise WorkflowNotFound(f"The workflow '{workflow_id.rsplit('/', 1)[-1]}' could not be found.")
@@ -301,7 +314,8 @@ class WorkflowRuntime:
             trigger_names={k.lower(): k for k in triggers},
             compiled=compiled,
         )
-        self._heads[key] = head
+        if self._changes.get(key, 0) == generation:  # not changed while loading: safe to keep
+            self._heads[key] = head
         return head
 
     async def compiled(self, workflow_id: str, version: str) -> CompiledVersion:
@@ -324,6 +338,7 @@ class WorkflowRuntime:
         """A PUT, PATCH, enable, disable or DELETE: forget the cached head and reschedule its Recurrence."""
         key = workflow_id.lower()
         self._heads.pop(key, None)
+        self._changes[key] = self._changes.get(key, 0) + 1
         for endpoint in [e for e, w in self._endpoints.items() if w.lower() == key]:
             self._endpoints.pop(endpoint, None)  # a deleted workflow's keys (and endpoint id) are gone
         # Versions never change, but a deleted workflow's versions go; drop them so a re-created one recompiles.

@@ -36,6 +36,24 @@ def start(kl: InProcessKeyless, workflow_id: str, body: Any, **kwargs: Any) -> A
     return kl.run(kl.svc.workflows.start(workflow_id, "manual", {"headers": {}, "body": body}, **kwargs))
 
 
+def test_runs_arriving_while_dbos_starts_are_all_durable(kl: InProcessKeyless) -> None:
+    """The first runs of a keyless start DBOS; those arriving meanwhile wait for it rather than run without it."""
+    assert not kl.svc.workflows.durable.active  # nothing has run yet in this keyless
+    wf = deploy(kl, definition({"Echo": {"type": "Compose", "inputs": "@triggerBody()", "runAfter": {}}}))
+    rt = kl.svc.workflows
+
+    async def burst() -> list[Any]:
+        import asyncio
+
+        return list(await asyncio.gather(*(rt.start(wf, "manual", {"body": i}) for i in range(5))))
+
+    started = kl.run(burst())
+    assert rt.durable.active
+    for run in started:
+        assert wait_run(kl, wf, run.run_name).status == "Succeeded"
+        assert kl.run(rt.durable.known(run.run_name))
+
+
 def test_recurrence_fires_runs_while_enabled(kl: InProcessKeyless) -> None:
     triggers = {"Every_second": {"type": "Recurrence", "recurrence": {"frequency": "Second", "interval": 1}}}
     wf = deploy(kl, definition({"Tick": {"type": "Compose", "inputs": "tick", "runAfter": {}}}, triggers))
