@@ -244,3 +244,18 @@ def test_a_real_looking_callback_host_reaches_the_logic_listener(kl: InProcessKe
     child_run = called.outputs["headers"]["x-ms-workflow-run-id"]
     assert wait_run(kl, child, child_run).status == "Succeeded"
     assert compose_of(kl, child, child_run).outputs == {"from": "parent"}
+
+
+def test_enable_schema_validation_refuses_a_body_that_does_not_match(kl: InProcessKeyless) -> None:
+    schema = {"type": "object", "properties": {"qty": {"type": "integer"}}, "required": ["qty"]}
+    trigger = {**TRIGGER, "inputs": {"method": "POST", "schema": schema}, "operationOptions": "EnableSchemaValidation"}
+    wf = deploy(kl, definition({}, trigger))
+    refused = call(kl, "POST", callback_url(kl, wf), json={"qty": "many"})
+    assert refused.status_code == 400
+    assert refused.json()["error"]["code"] == "TriggerInputSchemaMismatch"
+    assert "trigger 'manual'" in refused.json()["error"]["message"]
+    assert kl.run(kl.svc.workflows.history.list_runs(wf, limit=5)) == []  # no run for a refused request
+    assert call(kl, "POST", callback_url(kl, wf), json={"qty": 2}).status_code == 202
+    # Without the option the schema only documents the body.
+    lax = deploy(kl, definition({}, {**TRIGGER, "inputs": {"method": "POST", "schema": schema}}))
+    assert call(kl, "POST", callback_url(kl, lax), json={"qty": "many"}).status_code == 202

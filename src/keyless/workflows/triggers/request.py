@@ -142,7 +142,7 @@ class RequestTriggerApp:
             outputs["relativePathParameters"] = parameters
         if body_present(body, content_type):
             outputs["body"] = decode_body(body, content_type)
-        refused = self._schema_check(trigger, outputs.get("body"))
+        refused = self._schema_check(head.trigger_names[trigger_name.lower()], trigger, outputs.get("body"))
         if refused is not None:
             return refused
         try:
@@ -157,7 +157,7 @@ class RequestTriggerApp:
             return _error(exc.status, exc.code, exc.message)
         return await self._answer(head, started, trigger)
 
-    def _schema_check(self, trigger: dict[str, Any], body: Any) -> Response | None:
+    def _schema_check(self, name: str, trigger: dict[str, Any], body: Any) -> Response | None:
         options = str(_ci(trigger, "operationOptions") or "")
         schema = _ci(_ci(trigger, "inputs") or {}, "schema")
         if "enableschemavalidation" not in options.lower().replace(" ", "") or not isinstance(schema, dict):
@@ -170,7 +170,7 @@ class RequestTriggerApp:
             return _error(
                 400,
                 "TriggerInputSchemaMismatch",
-                f"The input body for trigger '{_ci(trigger, 'name') or 'manual'}' of type 'Request' did not match "
+                f"The input body for trigger '{name}' of type 'Request' did not match "
                 f"its schema definition. Error details: '{exc.message}'.",
             )  # [unconfirmed] message wording
         except jsonschema.SchemaError:
