@@ -323,3 +323,45 @@ def test_active_directory_oauth_with_a_client_secret(seed: Seed) -> None:
     assert r.json()["order"]["added"] == {"item": "lamp"}
     http = action(seed, name, r.headers["x-ms-workflow-run-id"], "Add_order")
     assert link(seed, http.inputs_link)["authentication"]["secret"] != secret  # recorded sanitized
+
+
+def test_active_directory_oauth_with_a_client_certificate(seed: Seed) -> None:
+    """ActiveDirectoryOAuth with a PFX: the run host signs a client assertion with the certificate's key."""
+    import base64
+
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.serialization import pkcs12
+
+    from tests.identity.graph_helpers import certificate
+
+    kl = seed.keyless
+    key, cert = certificate("orders-client")
+    der = base64.b64encode(cert.public_bytes(serialization.Encoding.DER)).decode()
+    client = kl.graph(
+        "POST",
+        "/applications",
+        json={
+            "displayName": f"orders-cert-{uuid.uuid4().hex[:6]}",
+            "keyCredentials": [{"type": "AsymmetricX509Cert", "usage": "Verify", "key": der}],
+        },
+    )
+    assert client.status_code == 201, client.text
+    client_sp = kl.graph("POST", "/servicePrincipals", json={"appId": client.json()["appId"]}).json()
+    grant(seed, client_sp["id"])
+    pfx = pkcs12.serialize_key_and_certificates(
+        b"orders", key, cert, None, serialization.BestAvailableEncryption(b"pfx-password")
+    )
+    authentication = {
+        "type": "ActiveDirectoryOAuth",
+        "tenant": kl.tenant,
+        "audience": seed.app_id_uri,
+        "clientId": client.json()["appId"],
+        "pfx": base64.b64encode(pfx).decode(),
+        "password": "pfx-password",
+    }
+    name = f"seed-cert-{uuid.uuid4().hex[:6]}"
+    deploy(seed, name, definition(seed, authentication=authentication), ManagedServiceIdentity(type="None"))
+
+    r = invoke(seed, name, {"item": "desk"})
+    assert r.status_code == 200, r.text
+    assert r.json()["order"]["added"] == {"item": "desk"}
