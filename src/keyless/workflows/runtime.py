@@ -30,7 +30,7 @@ from keyless.workflows.host import ResponseMessage
 from keyless.workflows.journal import Checkpoint
 from keyless.workflows.records import FAILED, FINISHED, SUCCEEDED, ActionRecord, RunOutcome
 from keyless.workflows.run_host import OutboundHttp, RunContext, WorkflowRunHost
-from keyless.workflows.triggers import correlation, recurrence
+from keyless.workflows.triggers import concurrency, correlation, recurrence
 
 if TYPE_CHECKING:
     from keyless.services import Services
@@ -162,6 +162,7 @@ class WorkflowRuntime:
         self.identity_hosts = IdentityHosts(services.store, services.directory, services.resources, services.tokens)
         self.durable = DurableRuns(services.settings, self._execute)
         self.scheduler = recurrence.RecurrenceScheduler(self._fire_recurrence)
+        self.gates = concurrency.TriggerGates()
         self.base_url = ""  # the logic listener, set by keyless.server once bound
         self.app_settings: dict[str, Any] = {}
         self._heads: dict[str, WorkflowHead] = {}
@@ -429,6 +430,8 @@ class WorkflowRuntime:
             has_response=head.compiled.has_response,
             workflow_name=head.name,
         )
+        gate = self._gate(head.workflow_id, head.compiled, name)
+        self.gates.admit(gate, run_name)  # 429 when the trigger's waiting runs are full
         if wait_response:
             started.response = self._waiters[run_name] = asyncio.get_running_loop().create_future()
         try:
@@ -445,6 +448,7 @@ class WorkflowRuntime:
         except BaseException:
             self._waiters.pop(run_name, None)
             self._new.pop(run_name, None)
+            self.gates.release(gate, run_name)
             raise
         return started
 
@@ -499,7 +503,10 @@ class WorkflowRuntime:
                 head_name = workflow_id.rsplit("/", 1)[-1]
                 context = RunContext(workflow_id, head_name, run_name, run.version, run.client_tracking_id)
                 host = WorkflowRunHost(self, context, cancel=live.cancel)
-                await self._interpret(compiled, run, journal, host, live.cancel)
+                gate = self._gate(workflow_id, compiled, run.trigger_name)
+                async with self.gates.slot(gate, run_name):
+                    if not live.cancel.is_set():  # cancelled while it waited for a slot: nothing to run
+                        await self._interpret(compiled, run, journal, host, live.cancel)
             except RunFinished:
                 pass  # cancelled meanwhile
             except asyncio.CancelledError:
@@ -515,6 +522,14 @@ class WorkflowRuntime:
             waiter = self._waiters.pop(run_name, None)
             if waiter is not None and not waiter.done() and not self._closing:
                 waiter.set_result(None)
+
+    def _gate(self, workflow_id: str, compiled: CompiledVersion, trigger_name: str) -> concurrency.Gate | None:
+        trigger = getattr(compiled.workflow, "triggers", {}).get(trigger_name)
+        return self.gates.gate(workflow_id, trigger_name, concurrency.limits_of(trigger))
+
+    def concurrency(self, workflow_id: str, trigger_name: str) -> tuple[int, int]:
+        """(running, waiting) runs of a trigger with a concurrency setting."""
+        return self.gates.counts(workflow_id, trigger_name)
 
     async def _interpret(self, compiled: CompiledVersion, run: Any, journal: Any, host: Any, cancel: Any) -> None:
         from keyless.workflows.engine import execute_run

@@ -154,3 +154,36 @@ def test_workflow_action_runs_the_child_and_reads_its_response(kl: InProcessKeyl
     assert len(child_runs) == 1
     # The child's run carries the parent's client tracking id, as nested runs do.
     assert child_runs[0].client_tracking_id == started.client_tracking_id
+
+
+def test_trigger_concurrency_runs_one_at_a_time_and_refuses_beyond_the_waiting_limit(kl: InProcessKeyless) -> None:
+    trigger = {**REQUEST, "runtimeConfiguration": {"concurrency": {"runs": 1, "maximumWaitingRuns": 1}}}
+    wf = deploy(
+        kl,
+        definition(
+            {"Delay": {"type": "Wait", "inputs": {"interval": {"count": 1, "unit": "Hour"}}, "runAfter": {}}},
+            {"manual": trigger},
+        ),
+    )
+    rt = kl.svc.workflows
+    history = rt.history
+    first = start(kl, wf, 1)
+    second = start(kl, wf, 2)
+    deadline = time.monotonic() + 30
+    while rt.concurrency(wf, "manual") != (1, 1) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert rt.concurrency(wf, "manual") == (1, 1)  # one running, one waiting
+    while kl.run(history.record(wf, first.run_name, "Delay")) is None and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert kl.run(history.record(wf, second.run_name, "Delay")) is None  # the waiting run has not begun
+
+    with pytest.raises(Exception) as refused:  # running 1 + waiting 1: a third is refused
+        start(kl, wf, 3)
+    assert getattr(refused.value, "status", None) == 429
+
+    kl.run(rt.cancel(wf, first.run_name))  # the slot frees: the waiting run goes on
+    while kl.run(history.record(wf, second.run_name, "Delay")) is None and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert kl.run(history.record(wf, second.run_name, "Delay")) is not None
+    kl.run(rt.cancel(wf, second.run_name))
+    assert wait_run(kl, wf, second.run_name).status == "Cancelled"
