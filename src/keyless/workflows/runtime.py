@@ -105,19 +105,31 @@ class _NewRun:
     trigger: ActionRecord
 
 
-class _NewRunJournal:
-    """The journal of a run never executed before: nothing to load, writes go to the store."""
+class RuntimeStopping(Exception):
+    """A journal write refused because keyless is stopping: the run stays as its last checkpoint left it."""
 
-    def __init__(self, journal: Any) -> None:
+
+class _RunJournal:
+    """The store's journal as the interpreter sees it here. A run never executed before has nothing to load.
+    While keyless stops, writes are refused: the interpreter records the actions it was running as Cancelled when
+    their tasks are cancelled, and a run interrupted by a stop must resume them, not read them as finished."""
+
+    def __init__(self, journal: Any, runtime: WorkflowRuntime, *, new: bool) -> None:
         self._journal = journal
+        self._runtime = runtime
+        self._new = new
 
     async def load(self) -> Checkpoint:
-        return Checkpoint()
+        return Checkpoint() if self._new else await self._journal.load()
 
     async def write(self, records: list[ActionRecord], variables: dict[str, Any]) -> None:
+        if self._runtime.stopping:
+            raise RuntimeStopping("keyless is stopping")
         await self._journal.write(records, variables)
 
     async def finish(self, outcome: RunOutcome) -> None:
+        if self._runtime.stopping:
+            raise RuntimeStopping("keyless is stopping")
         await self._journal.finish(outcome)
 
 
@@ -179,6 +191,10 @@ class WorkflowRuntime:
         self._durable_ready: asyncio.Future[None] | None = None
 
     # --- life cycle ---------------------------------------------------------------------------------
+
+    @property
+    def stopping(self) -> bool:
+        return self._closing
 
     def callback_base_url(self) -> str:
         return self.base_url
@@ -491,10 +507,8 @@ class WorkflowRuntime:
         live = self._live[run_name] = _Live(task=asyncio.current_task())
         try:
             run: Any = self._new.pop(run_name, None)
-            journal: Any = self.history.journal(workflow_id, run_name)
-            if run is not None:
-                journal = _NewRunJournal(journal)
-            else:  # recovered, or started by another process sharing the store
+            journal = _RunJournal(self.history.journal(workflow_id, run_name), self, new=run is not None)
+            if run is None:  # recovered, or started by another process sharing the store
                 run = await self.history.run(workflow_id, run_name)
                 if run is None or run.status in FINISHED:
                     return
@@ -512,6 +526,8 @@ class WorkflowRuntime:
             except asyncio.CancelledError:
                 raise  # keyless is stopping: the run stays Running and resumes at the next start
             except Exception as exc:
+                if self.stopping:  # not the run's failure; cancelled, DBOS keeps the workflow pending
+                    raise asyncio.CancelledError from exc
                 log.exception("Run %s of %s failed in the runtime", run_name, workflow_id)
                 error = {"code": getattr(exc, "code", "InternalServerError"), "message": str(exc)}
                 with contextlib.suppress(Exception):

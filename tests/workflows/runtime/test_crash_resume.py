@@ -1,5 +1,6 @@
-"""A run survives `kill -9`: keyless dies while action B's HTTP call is in flight (A has finished); started
-again on the same data dir, the run resumes from its journal, completes Succeeded, and A is not called again."""
+"""A run survives `kill -9` (and a clean stop): keyless ends while action B's HTTP call is in flight (A has
+finished); started again on the same data dir, the run resumes from its journal, completes Succeeded, and A is
+not called again."""
 
 from __future__ import annotations
 
@@ -89,7 +90,10 @@ def http(name: str, url: str, after: str | None) -> dict[str, Any]:
     }
 
 
-def test_run_resumes_after_kill_9(tmp_path: Path, backend: Backend, database_env: dict[str, str]) -> None:
+@pytest.mark.parametrize("stop", ["kill -9", "SIGTERM"])
+def test_run_resumes_after_keyless_stops(
+    tmp_path: Path, backend: Backend, database_env: dict[str, str], stop: str
+) -> None:
     kl = Keyless(tmp_path, extra_env=database_env).start()
     try:
         workflow = f"{kl.rg_path}/providers/Microsoft.Logic/workflows/crash{uuid.uuid4().hex[:6]}"
@@ -122,7 +126,10 @@ def test_run_resumes_after_kill_9(tmp_path: Path, backend: Backend, database_env
         assert started.status_code == 202, started.text
         run_name = started.headers["x-ms-workflow-run-id"]
         assert backend.b_in_flight.wait(30), "B never called the backend"
-        kl.kill()  # kill -9 while B is in flight
+        if stop == "kill -9":  # while B is in flight
+            kl.kill()
+        else:  # a clean stop leaves the run Running too: it is resumed, not cancelled
+            kl.stop()
 
         kl.start()  # same data dir: DBOS recovers the run
         backend.release.set()
