@@ -259,3 +259,21 @@ def test_enable_schema_validation_refuses_a_body_that_does_not_match(kl: InProce
     # Without the option the schema only documents the body.
     lax = deploy(kl, definition({}, {**TRIGGER, "inputs": {"method": "POST", "schema": schema}}))
     assert call(kl, "POST", callback_url(kl, lax), json={"qty": "many"}).status_code == 202
+
+
+def test_a_trigger_named_like_the_url_keywords_keeps_its_relative_path(kl: InProcessKeyless) -> None:
+    trigger = {"type": "Request", "kind": "Http", "inputs": {"method": "POST", "relativePath": "items/{id}"}}
+    wf = deploy(
+        kl,
+        {
+            "contentVersion": "1.0.0.0",
+            "triggers": {"invoke_items": trigger},
+            "actions": {"Echo": {"type": "Compose", "inputs": "@triggerOutputs()", "runAfter": {}}},
+        },
+    )
+    for standard in (False, True):
+        url = with_path(callback_url(kl, wf, trigger="invoke_items", standard=standard), "items/invoke%2F7")
+        r = call(kl, "POST", url, json={})
+        assert r.status_code == 202, r.text
+        run = wait_run(kl, wf, r.headers["x-ms-workflow-run-id"])
+        assert compose_of(kl, wf, run.name).outputs["relativePathParameters"] == {"id": "invoke/7"}

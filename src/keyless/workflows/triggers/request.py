@@ -76,13 +76,16 @@ class RequestTriggerApp:
 
     async def consumption(self, request: Request) -> Response:
         workflow_id = await self.runtime.workflow_by_endpoint(request.path_params["endpoint"])
-        return await self.invoke(request, workflow_id, request.path_params["endpoint"])
+        # `.../paths/invoke[/rest]`; the older `.../run` has no relative path (its 5 segments leave nothing).
+        return await self.invoke(request, workflow_id, request.path_params["endpoint"], 6)
 
     async def standard(self, request: Request) -> Response:
         name = request.path_params["workflow"]
-        return await self.invoke(request, await self.runtime.workflow_by_name(name), name)
+        return await self.invoke(request, await self.runtime.workflow_by_name(name), name, 5)
 
-    async def invoke(self, request: Request, workflow_id: str | None, shown: str) -> Response:
+    async def invoke(self, request: Request, workflow_id: str | None, shown: str, fixed: int) -> Response:
+        """`fixed`: the URL shape's segments before the relative path (`workflows/{id}/triggers/{t}/paths/invoke`
+        is 6, `api/{workflow}/triggers/{t}/invoke` is 5)."""
         if workflow_id is None:
             return _error(404, "WorkflowNotFound", f"The workflow '{shown}' could not be found.")
         trigger_name = request.path_params["trigger"]
@@ -98,7 +101,7 @@ class RequestTriggerApp:
                 "DirectApiRequestHasMoreThanOneAuthorization",
                 "The request has both SAS authentication scheme and 'Bearer' authorization scheme. Only one "
                 "scheme should be used.",
-            )
+            )  # [unconfirmed] status
         try:
             head = await self.runtime.head(workflow_id)
         except KeylessError as exc:
@@ -121,8 +124,9 @@ class RequestTriggerApp:
                 f"The HTTP method for this request is not valid: expected '{str(method).capitalize()}' and actual "
                 f"'{request.method}'.",
             )  # [unconfirmed] code and message
+        # The relative path is what follows the fixed segments, still percent-encoded (`%2F` stays in a value).
         raw_path = request.scope.get("raw_path", b"").decode("latin-1").split("?", 1)[0]
-        rest = raw_path.split("/invoke", 1)[1] if "/invoke" in raw_path else ""
+        rest = "/".join(raw_path.lstrip("/").split("/")[fixed:])
         relative = _ci(inputs, "relativePath")
         parameters = match_relative_path(relative, rest)
         if parameters is None:
