@@ -126,11 +126,6 @@ def test_identity_without_the_role_run_history_says_why(seed: Seed, refused: Ref
         assert "eyJ" not in line
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="run_host.py does not yet pass correlation_id=self.context.tracking_id to IdentityHosts.token; "
-    "when it does this passes: drop the mark",
-)
 def test_the_identity_line_carries_the_run_correlation(seed: Seed, refused: Refused) -> None:
     correlation = field(workflow_line(seed, refused), "correlation")
     issued = [

@@ -166,7 +166,9 @@ class WorkflowRunHost:
     async def managed_identity_token(self, audience: str, identity: str | None) -> str:
         selector = None if identity is None else Selector("resource_id", identity)
         try:
-            _, issued = await self.runtime.identity_hosts.token(self.context.workflow_id, audience, selector)
+            _, issued = await self.runtime.identity_hosts.token(
+                self.context.workflow_id, audience, selector, correlation_id=self.context.tracking_id
+            )
         except IdentityError as exc:
             if exc.code == "not_found" and identity is not None:
                 message = f"The user-assigned identity '{identity}' is not assigned to the workflow."
