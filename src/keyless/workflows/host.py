@@ -6,6 +6,7 @@ a fake host, and the same run code serves the durable runtime and `keyless workf
 
 from __future__ import annotations
 
+import enum
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -36,6 +37,23 @@ class ResponseMessage:
     body: Any  # JSON value, str, or a content envelope
 
 
+class ResponseState(enum.Enum):
+    """What became of a Response action's answer (`RunHost.respond`).
+
+    A host may still answer a plain bool: True is ANSWERED, False is NOBODY_WAITING (`ResponseState.of`)."""
+
+    ANSWERED = "Answered"  # the waiting caller got it
+    NOBODY_WAITING = "NobodyWaiting"  # nobody ever waited (resubmitted or recovered run): Skipped
+    TOO_LATE = "TooLate"  # the caller waited, but gave up first (its 504 went out): Failed
+    ALREADY_ANSWERED = "AlreadyAnswered"  # an earlier Response of the run answered the caller: Failed
+
+    @classmethod
+    def of(cls, value: bool | ResponseState) -> ResponseState:
+        if isinstance(value, ResponseState):
+            return value
+        return cls.ANSWERED if value else cls.NOBODY_WAITING
+
+
 class RunHost(Protocol):
     async def send(self, request: HttpRequest) -> HttpResponse:
         """One outbound HTTP exchange (no retries, no redirects followed); raises OSError / TimeoutError on
@@ -49,14 +67,23 @@ class RunHost(Protocol):
         ...
 
     async def client_credentials_token(
-        self, authority: str | None, tenant: str, audience: str, client_id: str, secret: str | None,
-        pfx: bytes | None, password: str | None,
+        self,
+        authority: str | None,
+        tenant: str,
+        audience: str,
+        client_id: str,
+        secret: str | None,
+        pfx: bytes | None,
+        password: str | None,
     ) -> str:
         """ActiveDirectoryOAuth: a token from keyless's token endpoint (the authority is resolved locally)."""
         ...
 
-    async def respond(self, message: ResponseMessage) -> bool:
-        """Hand the Response action's answer to the waiting caller; False when nobody waits any more."""
+    async def respond(self, message: ResponseMessage) -> bool | ResponseState:
+        """Hand the Response action's answer to the waiting caller: True / ANSWERED when it went out; False /
+        NOBODY_WAITING when no caller waits for this run (the Response is Skipped); TOO_LATE when the caller
+        waited but was already answered with its timeout, ALREADY_ANSWERED when another Response answered it
+        (the Response then Fails, and the run with it)."""
         ...
 
     async def invoke_workflow(

@@ -48,6 +48,7 @@ class ActionRecord:
     retry_history: list[dict[str, Any]] | None = None
     iteration_count: int | None = None  # Until: iterations run; Foreach: items
     tracked_properties: dict[str, Any] | None = None
+    scheduled_time: str | None = None  # trigger records of Recurrence runs: the occurrence that fired (§6.1)
 
     def expression_view(self) -> dict[str, Any]:
         """What `actions('x')` and `result()` return for this record."""

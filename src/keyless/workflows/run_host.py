@@ -30,7 +30,7 @@ from keyless.identity.managed_identity.hosting import IdentityError, Selector
 from keyless.identity.tokens import CLIENT_CREDENTIALS_LIFETIME
 from keyless.platform.errors import KeylessError
 from keyless.platform.ids import b64url
-from keyless.workflows.host import HttpRequest, HttpResponse, ResponseMessage
+from keyless.workflows.host import HttpRequest, HttpResponse, ResponseMessage, ResponseState
 
 if TYPE_CHECKING:
     from keyless.workflows.runtime import WorkflowRuntime
@@ -212,7 +212,7 @@ class WorkflowRunHost:
 
     # --- the waiting caller and children -------------------------------------------------------------
 
-    async def respond(self, message: ResponseMessage) -> bool:
+    async def respond(self, message: ResponseMessage) -> ResponseState:
         return await self.runtime.respond(self.context.workflow_id, self.context.run_name, message)
 
     async def invoke_workflow(
@@ -222,7 +222,13 @@ class WorkflowRunHost:
         outputs: dict[str, Any] = {"headers": dict(headers)}
         if body is not None:
             outputs["body"] = body
-        started = await self.runtime.start(workflow_id, trigger_name, outputs, wait_response=True, parent=self.context)
+        from keyless.workflows.triggers.request import fire
+
+        head = await self.runtime.head(workflow_id)
+        fired = await fire(self.runtime, head, trigger_name, outputs, wait_response=True, parent=self.context)
+        if fired.split or not fired.runs:  # the child's trigger answers 202 at once: split runs, or none fired
+            return ResponseMessage(202, {}, None)
+        started = fired.runs[0]
         assert started.response is not None
         if not started.has_response:
             self.runtime.forget_waiter(started.run_name)

@@ -26,7 +26,7 @@ from keyless.workflows import ids
 from keyless.workflows.access_keys import AccessKeys
 from keyless.workflows.durable import DurableRuns
 from keyless.workflows.history import RunFinished, RunHistory
-from keyless.workflows.host import ResponseMessage
+from keyless.workflows.host import ResponseMessage, ResponseState
 from keyless.workflows.journal import Checkpoint
 from keyless.workflows.records import FAILED, FINISHED, SUCCEEDED, ActionRecord, RunOutcome
 from keyless.workflows.run_host import OutboundHttp, RunContext, WorkflowRunHost
@@ -183,6 +183,7 @@ class WorkflowRuntime:
         self._endpoints: dict[str, str] = {}  # callback endpoint id -> workflow id
         self._compiled: dict[tuple[str, str], CompiledVersion] = {}
         self._waiters: dict[str, asyncio.Future[ResponseMessage | None]] = {}
+        self._answered: dict[str, ResponseState] = {}  # runs whose caller is gone: why (TOO_LATE, ALREADY_ANSWERED)
         self._live: dict[str, _Live] = {}
         self._new: dict[str, _NewRun] = {}
         self._plain_tasks: set[asyncio.Task[Any]] = set()
@@ -390,6 +391,16 @@ class WorkflowRuntime:
         head = await self.head(schedule.workflow_id)
         if not head.enabled:
             return
+        # Conditions see the occurrence as trigger(): no outputs, its scheduledTime (reference §2.5).
+        moment = ids.timestamp(when)
+        view = correlation.trigger_view(schedule.trigger_name, None, None, start_time=moment, scheduled_time=moment)
+        workflow = {"id": head.workflow_id, "name": head.name, "type": WORKFLOW_TYPE}
+        try:
+            if not correlation.fires(head.compiled.workflow, schedule.trigger_name, view, workflow):
+                return  # not fired: no run, no trigger history
+        except correlation.TriggerExpressionError as exc:
+            log.warning("Recurrence trigger %s of %s did not fire: %s", schedule.trigger_name, head.workflow_id, exc)
+            return
         await self.start(schedule.workflow_id, schedule.trigger_name, None, scheduled_time=when)
 
     # --- runs ---------------------------------------------------------------------------------------
@@ -424,8 +435,9 @@ class WorkflowRuntime:
             name=name,
             status=SUCCEEDED,
             code="OK",
-            start_time=ids.timestamp(scheduled_time) if scheduled_time else now,
+            start_time=now,
             end_time=now,
+            scheduled_time=ids.timestamp(scheduled_time) if scheduled_time else None,
             inputs=inputs,
             outputs=trigger_outputs,
             has_inputs=inputs is not None and trigger_outputs is not None,
@@ -534,6 +546,7 @@ class WorkflowRuntime:
                     await journal.finish(RunOutcome(FAILED, code=error["code"], error=error))
         finally:
             self._live.pop(run_name, None)
+            self._answered.pop(run_name, None)
             # Whoever waits holds the future; the table only routes `respond`, and the run is over.
             waiter = self._waiters.pop(run_name, None)
             if waiter is not None and not waiter.done() and not self._closing:
@@ -561,22 +574,30 @@ class WorkflowRuntime:
         )
         await execute_run(compiled.workflow, info, run.trigger, journal, host, cancel=cancel)
 
-    async def respond(self, workflow_id: str, run_name: str, message: ResponseMessage) -> bool:
-        """The Response action's answer to the waiting caller; False when nobody waits (or it answered)."""
+    async def respond(self, workflow_id: str, run_name: str, message: ResponseMessage) -> ResponseState:
+        """The Response action's answer to the waiting caller: ANSWERED; NOBODY_WAITING when no caller waits for
+        this run (resubmitted, recovered); TOO_LATE / ALREADY_ANSWERED when its caller was answered already."""
         waiter = self._waiters.get(run_name)
         if waiter is None or waiter.done():
-            return False
+            if waiter is not None and not waiter.cancelled():
+                return ResponseState.ALREADY_ANSWERED
+            return self._answered.get(run_name, ResponseState.NOBODY_WAITING)
         # The caller is answered first; the mark only tells a resumed run (whose caller is gone anyway) and the
         # history that the answer went out.
         waiter.set_result(message)
         await self.history.mark_response_sent(workflow_id, run_name)
-        return True
+        return ResponseState.ANSWERED
 
     def forget_waiter(self, run_name: str) -> None:
-        """The caller stopped waiting (timeout, disconnect): a later Response finds nobody."""
+        """The caller stopped waiting (timeout, disconnect) or has its answer: a later Response is too late."""
         waiter = self._waiters.pop(run_name, None)
-        if waiter is not None and not waiter.done():
+        if waiter is None:
+            return
+        if not waiter.done():
             waiter.cancel()
+            self._answered[run_name] = ResponseState.TOO_LATE
+        elif not waiter.cancelled() and waiter.result() is not None:
+            self._answered[run_name] = ResponseState.ALREADY_ANSWERED
 
     async def cancel(self, workflow_id: str, run_name: str) -> bool:
         """Cancel a run that has not finished; False if it had. Running actions learn it at their next checkpoint."""

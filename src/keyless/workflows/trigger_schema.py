@@ -71,6 +71,7 @@ class CompiledTrigger:
     conditions: list[Compiled] = field(default_factory=list)
     client_tracking_id: Compiled | None = None
     split_on: Compiled | None = None
+    split_on_tracking_id: Compiled | None = None  # splitOnConfiguration.correlation.clientTrackingId, per item
     operation_options: tuple[str, ...] = ()
     runtime_configuration: dict[str, Any] = field(default_factory=dict)
 
@@ -209,7 +210,43 @@ def _request(trigger: CompiledTrigger, raw: dict[str, Any], keys: dict[str, str]
     plain = {key: item for key, item in inputs.items() if key.lower() not in ("schema", "headersschema")}
     trigger.inputs = value(plain, here, "inputs")
     if "spliton" in keys:
-        trigger.split_on = value(raw[keys["spliton"]], child(path, keys["spliton"]), "splitOn")
+        at = child(path, keys["spliton"])
+        split_on = raw[keys["spliton"]]
+        if not isinstance(split_on, str) or not split_on.startswith("@") or split_on.startswith("@@"):
+            raise DefinitionError(
+                at, f"The 'splitOn' of trigger '{trigger.name}' must be a template language expression ('@...')."
+            )
+        trigger.split_on = value(split_on, at, "splitOn")
+    if "splitonconfiguration" in keys:
+        _split_on_configuration(
+            trigger, raw[keys["splitonconfiguration"]], child(path, keys["splitonconfiguration"]), value
+        )
+
+
+def _split_on_configuration(trigger: CompiledTrigger, config: Any, here: str, value: ValueFn) -> None:
+    """`splitOnConfiguration: {correlation: {clientTrackingId}}`: each split run's client tracking id, evaluated
+    against that run's trigger (`{"body": item}`)."""
+    if trigger.split_on is None:
+        raise DefinitionError(
+            here, f"The trigger '{trigger.name}' has a 'splitOnConfiguration' but no 'splitOn' expression."
+        )
+    correlation = config.get("correlation") if isinstance(config, dict) else None
+    if not isinstance(config, dict) or set(config) - {"correlation"}:
+        raise DefinitionError(here, "The trigger 'splitOnConfiguration' may only hold 'correlation'.")
+    if correlation is None:
+        return
+    at = child(here, "correlation")
+    if not isinstance(correlation, dict) or set(correlation) - {"clientTrackingId"}:
+        raise DefinitionError(at, "The 'splitOnConfiguration.correlation' may only hold 'clientTrackingId'.")
+    if "clientTrackingId" not in correlation:
+        return
+    if trigger.client_tracking_id is not None:
+        raise DefinitionError(
+            child(at, "clientTrackingId"),
+            f"The trigger '{trigger.name}' cannot have both 'correlation.clientTrackingId' and "
+            "'splitOnConfiguration.correlation.clientTrackingId'.",
+        )
+    trigger.split_on_tracking_id = value(correlation["clientTrackingId"], child(at, "clientTrackingId"), "correlation")
 
 
 def _recurrence(trigger: CompiledTrigger, raw: dict[str, Any], keys: dict[str, str], path: str) -> None:

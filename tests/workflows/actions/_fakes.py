@@ -15,7 +15,7 @@ from typing import Any
 
 from keyless.workflows.actions.base import ActionSpec, Outcome
 from keyless.workflows.errors import DefinitionError
-from keyless.workflows.host import ResponseMessage
+from keyless.workflows.host import ResponseMessage, ResponseState
 
 _NO_ITEM = object()
 
@@ -108,8 +108,11 @@ class FakeHost:
     sleeps: list[float] = field(default_factory=list)
     invocations: list[tuple[str, str, Any, dict[str, str]]] = field(default_factory=list)
     child: Callable[[str, str, Any, dict[str, str]], ResponseMessage | None] | None = None
+    state: ResponseState | None = None  # what respond answers instead of `waiting` (TOO_LATE, ALREADY_ANSWERED)
 
-    async def respond(self, message: ResponseMessage) -> bool:
+    async def respond(self, message: ResponseMessage) -> bool | ResponseState:
+        if self.state is not None:
+            return self.state
         if self.waiting:
             self.responses.append(message)
         return self.waiting

@@ -9,7 +9,7 @@ import pytest
 from keyless.platform.errors import KeylessError
 from keyless.workflows.actions import response, wait, workflow
 from keyless.workflows.errors import DefinitionError
-from keyless.workflows.host import ResponseMessage
+from keyless.workflows.host import ResponseMessage, ResponseState
 
 from ._fakes import FakeHost, FakeRunContext, compile_action, run_action
 
@@ -61,6 +61,28 @@ def test_response_nobody_waiting_is_skipped() -> None:
     }
     assert outcome.has_inputs and not outcome.has_outputs
     assert outcome.inputs == {"statusCode": "200", "body": 4}
+
+
+def test_response_after_the_caller_timed_out_fails() -> None:
+    outcome = respond({"statusCode": 200, "body": 4}, FakeHost(state=ResponseState.TOO_LATE))
+    assert (outcome.status, outcome.code) == ("Failed", "ActionResponseTimedOut")
+    assert outcome.error is not None and outcome.error["code"] == "ActionResponseTimedOut"
+    assert "already received a response" in outcome.error["message"]
+    assert "timed out after 120 seconds" in outcome.error["message"]
+    assert outcome.has_inputs and not outcome.has_outputs
+    assert outcome.inputs == {"statusCode": "200", "body": 4}
+
+
+def test_response_after_another_response_answered_fails() -> None:
+    outcome = respond({"statusCode": 200}, FakeHost(state=ResponseState.ALREADY_ANSWERED))
+    assert (outcome.status, outcome.code) == ("Failed", "ActionResponseAlreadySent")
+    assert "earlier Response action" in outcome.error["message"]
+
+
+@pytest.mark.parametrize(("value", "state"), [(True, "ANSWERED"), (False, "NOBODY_WAITING")])
+def test_a_host_answering_a_bool_still_works(value: bool, state: str) -> None:
+    assert ResponseState.of(value) is ResponseState[state]
+    assert ResponseState.of(ResponseState.TOO_LATE) is ResponseState.TOO_LATE
 
 
 @pytest.mark.parametrize("code", [302, "301", 100, 600, "abc", 200.5])

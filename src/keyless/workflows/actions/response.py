@@ -1,9 +1,11 @@
 """Response `{statusCode, headers?, body?}`: answers the caller waiting on the Request trigger (reference §3.2).
 
 statusCode is an integer or a numeric string (an expression too) and must be 2xx, 4xx or 5xx. Not allowed inside
-Foreach or Until. Outputs are the evaluated inputs, code OK. When nobody waits (a resubmitted run, a caller already
-answered) the action is Skipped with code and error `ActionResponseSkipped` and no outputs (real run). Recorded
-`statusCode` is text: two real runs' inputs sizes fit `"statusCode":"200"` for a definition's 200.
+Foreach or Until. Outputs are the evaluated inputs, code OK. When nobody waits (a resubmitted or recovered run) the
+action is Skipped with code and error `ActionResponseSkipped` and no outputs (real run). When the caller did wait
+but was answered already (its 120 s ran out and it got 504, or an earlier Response answered it) the action Fails,
+code `ActionResponseTimedOut` / `ActionResponseAlreadySent` ([unconfirmed] codes and wording), and so does the run.
+Recorded `statusCode` is text: two real runs' inputs sizes fit `"statusCode":"200"` for a definition's 200.
 `operationOptions: Asynchronous` (answer 202 at once) is not supported and refused at save.
 """
 
@@ -16,11 +18,13 @@ from keyless.wdl.text import to_text
 from keyless.workflows.actions._results import BAD_REQUEST, OK, failed, inputs_of, required, succeeded
 from keyless.workflows.actions._variables import value_type
 from keyless.workflows.actions.base import ActionSpec, Compiled, Outcome
-from keyless.workflows.host import ResponseMessage
+from keyless.workflows.host import ResponseMessage, ResponseState
 from keyless.workflows.records import SKIPPED
 
 TYPE = "Response"
 RESPONSE_SKIPPED = "ActionResponseSkipped"
+RESPONSE_TIMED_OUT = "ActionResponseTimedOut"  # [unconfirmed]
+RESPONSE_ALREADY_SENT = "ActionResponseAlreadySent"  # [unconfirmed]
 _LOOPS = ("foreach", "until")
 
 
@@ -98,7 +102,8 @@ async def run(config: Config, ctx: Any) -> Outcome:
             inputs=inputs,
         )
     sent = {name: to_text(value) for name, value in (headers or {}).items()}
-    if not await ctx.host.respond(ResponseMessage(_as_int(status) or 0, sent, body)):
+    state = ResponseState.of(await ctx.host.respond(ResponseMessage(_as_int(status) or 0, sent, body)))
+    if state is ResponseState.NOBODY_WAITING:
         return Outcome(
             SKIPPED,
             RESPONSE_SKIPPED,
@@ -109,6 +114,21 @@ async def run(config: Config, ctx: Any) -> Outcome:
                 "message": f"The execution of template action '{ctx.action_name}' is skipped: the client application "
                 "is not waiting for a response from service.",
             },
+        )
+    if state is ResponseState.TOO_LATE:
+        return failed(
+            RESPONSE_TIMED_OUT,
+            f"The execution of template action '{ctx.action_name}' failed: the client application has already "
+            "received a response (it timed out after 120 seconds waiting for the Response action and was answered "
+            "504 Gateway Timeout).",
+            inputs=inputs,
+        )
+    if state is ResponseState.ALREADY_ANSWERED:
+        return failed(
+            RESPONSE_ALREADY_SENT,
+            f"The execution of template action '{ctx.action_name}' failed: the client application has already "
+            "received a response from an earlier Response action of this run.",
+            inputs=inputs,
         )
     return succeeded(OK, inputs, dict(inputs))
 

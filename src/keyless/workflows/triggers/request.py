@@ -6,12 +6,19 @@ Both URL shapes are served, with the same SAS query (`sp`, `sv`, `sig`, optional
 The trigger's outputs are `{headers, queries (non-SAS only, absent if none), relativePathParameters, body}`;
 non-JSON bodies become content envelopes. Without a Response action the caller gets 202 at once; with one it
 waits for it (120 s, Consumption's inbound timeout).
+
+`conditions` are evaluated against the call's trigger record: when one is false no run starts and the caller gets
+202 with no run id ([unconfirmed] answer). `splitOn` must yield an array (else 400): one run per item, each with
+trigger outputs `{"body": item}` only (the call's headers and queries are not kept, reference §2.5), conditions
+evaluated per item; the caller gets 202 at once, even with a Response action (the runs are asynchronous), the
+first run's x-ms-* headers and the body `{"runs": [run names]}` ([unconfirmed] shape).
 """
 
 from __future__ import annotations
 
 import asyncio
 import json
+from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qsl, unquote
 
@@ -20,10 +27,13 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from keyless.platform.errors import KeylessError
-from keyless.workflows import callback
+from keyless.wdl.errors import ExpressionError
+from keyless.workflows import callback, ids
 from keyless.workflows.host import ResponseMessage
 from keyless.workflows.outbound.content import body_present, decode_body, encode_body
-from keyless.workflows.runtime import StartedRun, WorkflowHead, WorkflowRuntime, _ci
+from keyless.workflows.run_host import RunContext
+from keyless.workflows.runtime import WORKFLOW_TYPE, StartedRun, TriggerNotFound, WorkflowHead, WorkflowRuntime, _ci
+from keyless.workflows.triggers import concurrency, correlation
 
 METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"]
 SAS_PARAMETERS = frozenset({"api-version", "sp", "sv", "sig", "se"})
@@ -150,8 +160,9 @@ class RequestTriggerApp:
         if refused is not None:
             return refused
         try:
-            started = await self.runtime.start(
-                head.workflow_id,
+            fired = await fire(
+                self.runtime,
+                head,
                 trigger_name,
                 outputs,
                 wait_response=head.compiled.has_response,
@@ -159,7 +170,17 @@ class RequestTriggerApp:
             )
         except KeylessError as exc:
             return _error(exc.status, exc.code, exc.message)
-        return await self._answer(head, started, trigger)
+        if fired.split or not fired.runs:
+            return self._accepted(head, fired, trigger)
+        return await self._answer(head, fired.runs[0], trigger)
+
+    def _accepted(self, head: WorkflowHead, fired: Fired, trigger: dict[str, Any]) -> Response:
+        """202 at once: the runs a splitOn started (their names in the body), or no run (a condition was false)."""
+        suppress = "suppressworkflowheadersonresponse" in str(_ci(trigger, "operationOptions") or "").lower()
+        headers = {} if suppress else (workflow_headers(head, fired.runs[0]) if fired.runs else _no_run_headers(head))
+        if not fired.split:
+            return Response(status_code=202, headers=headers)
+        return JSONResponse({"runs": [run.run_name for run in fired.runs]}, status_code=202, headers=headers)
 
     def _schema_check(self, name: str, trigger: dict[str, Any], body: Any) -> Response | None:
         options = str(_ci(trigger, "operationOptions") or "")
@@ -209,6 +230,105 @@ class RequestTriggerApp:
                 headers,
             )
         return response_of(message, headers)
+
+
+@dataclass
+class Fired:
+    """What a call to a Request trigger started: one run, the runs of a splitOn, or none (a condition false)."""
+
+    runs: list[StartedRun]
+    split: bool = False
+
+
+async def fire(
+    runtime: WorkflowRuntime,
+    head: WorkflowHead,
+    trigger_name: str,
+    outputs: dict[str, Any],
+    *,
+    wait_response: bool,
+    client_tracking_id: str | None = None,
+    parent: RunContext | None = None,
+) -> Fired:
+    """A call to the Request trigger (callback URL or a parent's Workflow action): its `conditions` and `splitOn`
+    applied, then the runs started. Raises TriggerExpressionError (400) when a condition or the splitOn cannot be
+    evaluated, when splitOn is not an array or has too many items; TooManyWaitingRuns (429) when a split would
+    overflow the trigger's waiting runs (no run is started then)."""
+    if trigger_name.lower() not in head.triggers:
+        raise TriggerNotFound(f"The workflow '{head.name}' does not have a trigger named '{trigger_name}'.")
+    name = head.trigger_names[trigger_name.lower()]
+    compiled = getattr(head.compiled.workflow, "triggers", {}).get(name)
+    inputs = _ci(head.triggers[trigger_name.lower()], "inputs")
+    workflow = {"id": head.workflow_id, "name": head.name, "type": WORKFLOW_TYPE}
+
+    def context(trigger_outputs: Any) -> correlation.TriggerEvalContext:
+        view = correlation.trigger_view(name, inputs, trigger_outputs)
+        return correlation.TriggerEvalContext(view, head.compiled.workflow.parameters, workflow)
+
+    conditions = getattr(compiled, "conditions", None) or []
+    split_on = getattr(compiled, "split_on", None)
+    if split_on is None:
+        if conditions and not correlation.conditions_met(name, conditions, context(outputs)):
+            return Fired([])
+        started = await runtime.start(
+            head.workflow_id,
+            name,
+            outputs,
+            wait_response=wait_response,
+            client_tracking_id=client_tracking_id,
+            parent=parent,
+        )
+        return Fired([started])
+    limits = concurrency.limits_of(compiled)
+    items = correlation.split_items(name, split_on, context(outputs), limited=limits is not None)
+    batch: list[tuple[dict[str, Any], str | None]] = []
+    for item in items:  # every item is checked before any run starts: a bad item starts none
+        item_outputs = {"body": item}
+        item_context = context(item_outputs)
+        if conditions and not correlation.conditions_met(name, conditions, item_context):
+            continue
+        tracking = _split_tracking_id(name, compiled.split_on_tracking_id, item_context)
+        batch.append((item_outputs, tracking or client_tracking_id))
+    if limits is not None:
+        running, waiting = runtime.concurrency(head.workflow_id, name)
+        free = limits.runs + limits.waiting - running - waiting
+        if len(batch) > free:
+            raise concurrency.TooManyWaitingRuns(
+                f"The trigger's waiting runs limit of {limits.waiting} cannot take the {len(batch)} runs of its "
+                "splitOn; try again later."
+            )
+    runs = [
+        await runtime.start(head.workflow_id, name, item_outputs, client_tracking_id=tracking, parent=parent)
+        for item_outputs, tracking in batch
+    ]
+    return Fired(runs, split=True)
+
+
+def _split_tracking_id(name: str, expression: Any, ctx: correlation.TriggerEvalContext) -> str | None:
+    if expression is None:
+        return None
+    try:
+        return correlation.client_tracking_id(expression, ctx)
+    except ExpressionError as exc:
+        raise correlation.TriggerExpressionError(
+            f"The template language expression of the trigger '{name}' splitOnConfiguration correlation "
+            f"clientTrackingId cannot be evaluated: {exc}"
+        ) from exc
+
+
+def _no_run_headers(head: WorkflowHead) -> dict[str, str]:
+    """The x-ms-* headers of a call that started no run: the workflow's, a tracking id, no run id."""
+    tracking_id = ids.tracking_id()
+    endpoint = head.endpoint_id
+    return {
+        "x-ms-correlation-id": tracking_id,
+        "x-ms-workflow-system-id": f"/scaleunits/prod-00/workflows/{endpoint}",
+        "x-ms-workflow-id": endpoint,
+        "x-ms-workflow-version": head.version,
+        "x-ms-workflow-name": head.name,
+        "x-ms-tracking-id": tracking_id,
+        "x-ms-request-id": f":{tracking_id}",
+    }
 
 
 def workflow_headers(head: WorkflowHead, started: StartedRun) -> dict[str, str]:
