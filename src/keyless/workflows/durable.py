@@ -65,6 +65,24 @@ def _wal(url: str) -> None:
         conn.execute("PRAGMA journal_mode=WAL")
 
 
+def _sqlite_engine(url: str) -> Any:
+    """DBOS's SQLite engine as DBOS makes it (IMMEDIATE writers, a long busy timeout, foreign keys), plus
+    `synchronous=NORMAL`: in WAL mode a commit then survives a killed process — what resuming a run needs — without
+    an fsync per commit (measured: ~1 ms of each DBOS write on this machine). keyless's own store does the same."""
+    import sqlalchemy as sa
+
+    engine = sa.create_engine(url)
+
+    @sa.event.listens_for(engine, "connect")
+    def _pragmas(dbapi_conn: Any, _record: Any) -> None:
+        dbapi_conn.isolation_level = "IMMEDIATE"
+        dbapi_conn.execute("PRAGMA busy_timeout=30000")
+        dbapi_conn.execute("PRAGMA foreign_keys=ON")
+        dbapi_conn.execute("PRAGMA synchronous=NORMAL")
+
+    return engine
+
+
 class DurableRuns:
     """The DBOS side of the runtime: launch (with recovery), start a run, shut down."""
 
@@ -73,6 +91,7 @@ class DurableRuns:
         self.execute = execute
         self.url = system_database_url(settings)
         self.active = False
+        self.engine: Any = None  # ours on SQLite (DBOS does not dispose of an engine it was given)
 
     def prepare(self) -> None:
         """The slow, loop-free part of a first launch (importing DBOS, creating and migrating its system
@@ -99,6 +118,8 @@ class DurableRuns:
             "application_version": APP_VERSION,
             "log_level": "WARNING",
         }
+        if self.url.startswith("sqlite:///"):
+            self.engine = config["system_database_engine"] = _sqlite_engine(self.url)
         from dbos import DBOS
 
         _workflow()  # registered before launch, so recovery finds it
@@ -143,3 +164,6 @@ class DurableRuns:
             DBOS.destroy()
         finally:
             _owner = None
+            if self.engine is not None:
+                self.engine.dispose()
+                self.engine = None

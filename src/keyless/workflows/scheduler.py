@@ -8,6 +8,7 @@ action is an asyncio task registered in `RunState.tasks` so Terminate and run ca
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import dataclasses
 from collections import deque
 from typing import Any
@@ -159,15 +160,16 @@ async def execute_action(state: RunState, action: CompiledAction, frame: Frame) 
     me = asyncio.current_task()
     record = state.new_record(action.name, frame, RUNNING)
     ctx = run_context.ActionRunContext(state, action, frame.under(me), record)
-    if action.durable:
-        # Side effects ahead: history must show it Running (and a resume must run it again) before they happen.
-        await state.checkpoint(dataclasses.replace(record))
+    announce = _Announce(state, dataclasses.replace(record)) if action.durable else None
     try:
         outcome = await _outcome(action, ctx)
     except asyncio.CancelledError:
         if me is not None:
             me.uncancel()
         outcome = _cancelled_outcome(state, action.name)
+    finally:
+        if announce is not None:
+            await announce.settle()
     _fill(record, outcome)
     record.end_time = timestamp(state.now())
     if record.status == FAILED:
@@ -183,6 +185,34 @@ async def execute_action(state: RunState, action: CompiledAction, frame: Frame) 
     else:
         await state.finish_pure(record)
     return record
+
+
+# A side-effecting action still running after this long is written to the journal as Running (with the batch of
+# pure records before it), so run history shows it; a faster one is written once, when it ends. Either way a
+# resumed run executes it again unless its final record was written (at least once, as Logic Apps), and the pure
+# actions before it are recomputed from the last checkpoint. The write saved is ~4 ms of every Http and Response.
+RUNNING_VISIBLE_AFTER = 0.02
+
+
+class _Announce:
+    def __init__(self, state: RunState, record: ActionRecord) -> None:
+        self.state = state
+        self.record = record
+        self.writing = False
+        self.task = asyncio.create_task(self._run())
+
+    async def _run(self) -> None:
+        await asyncio.sleep(RUNNING_VISIBLE_AFTER)
+        self.writing = True
+        await self.state.checkpoint(self.record)
+
+    async def settle(self) -> None:
+        """Before the final record: drop an announcement not yet begun, or let a begun one finish (a journal write
+        is never cut in half, and the Running record must not land after the final one)."""
+        if not self.writing:
+            self.task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await self.task
 
 
 def _ran(state: RunState, action: CompiledAction, frame: Frame, graph: ActionGraph) -> bool:

@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+import asyncio
+from typing import Any
+
 import pytest
 
+from keyless.workflows import scheduler
+from keyless.workflows.actions.base import ActionSpec, Outcome
+from keyless.workflows.definition import compile_definition
 from keyless.workflows.journal import Checkpoint
 from keyless.workflows.records import RUNNING, SUCCEEDED, ActionRecord
-from tests.workflows.fakes import PROBE, compile_, reset_probe, run
+from tests.workflows.fakes import PROBE, REGISTRY, _compile_inputs, compile_, definition, reset_probe, run
 
 
 @pytest.fixture(autouse=True)
@@ -26,12 +32,30 @@ async def test_pure_actions_are_batched_around_durable_ones() -> None:
     result = await run(compile_(ACTIONS))
     writes = [[(r.key, r.status) for r in batch] for batch in result.journal.writes]
     assert writes == [
-        [("Pure1", SUCCEEDED), ("Pure2", SUCCEEDED), ("Call", RUNNING)],  # before the durable action starts
-        [("Call", SUCCEEDED)],  # after it finishes
+        [("Pure1", SUCCEEDED), ("Pure2", SUCCEEDED), ("Call", SUCCEEDED)],  # a fast durable action: when it ends
         [("Pure3", SUCCEEDED)],  # at the end
     ]
     assert result.journal.checkpoint.variables == {"count": 1}
     assert result.outcome.status == SUCCEEDED
+
+
+async def _slow_echo(config: Any, ctx: Any) -> Outcome:
+    for _ in range(20):  # long enough for the announcement (its delay is 0 in this test) to be written first
+        await asyncio.sleep(0)
+    return Outcome(SUCCEEDED, "OK", inputs=ctx.evaluate(config), outputs=ctx.evaluate(config))
+
+
+async def test_a_durable_action_still_running_is_written_as_running_first(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(scheduler, "RUNNING_VISIBLE_AFTER", 0)
+    registry = {**REGISTRY, "slowecho": ActionSpec("SlowEcho", _compile_inputs, _slow_echo, durable=True)}
+    actions = {**ACTIONS, "Call": {**ACTIONS["Call"], "type": "SlowEcho"}}
+    result = await run(compile_definition(definition(actions), registry=registry))
+    writes = [[(r.key, r.status) for r in batch] for batch in result.journal.writes]
+    assert writes == [
+        [("Pure1", SUCCEEDED), ("Pure2", SUCCEEDED), ("Call", RUNNING)],  # history shows it running
+        [("Call", SUCCEEDED)],  # after it finishes
+        [("Pure3", SUCCEEDED)],  # at the end
+    ]
 
 
 def record(key: str, status: str, outputs: object = None) -> ActionRecord:
@@ -131,7 +155,10 @@ class Crash(Exception):
     """The process dies while a durable action runs."""
 
 
-async def test_a_run_interrupted_during_a_durable_action_resumes_from_its_journal() -> None:
+async def test_a_run_interrupted_during_a_durable_action_resumes_from_its_journal(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(scheduler, "RUNNING_VISIBLE_AFTER", 0)  # the crash comes after it was written as Running
     from keyless.workflows.actions.base import ActionSpec, Outcome
     from keyless.workflows.definition import compile_definition
     from keyless.workflows.memory_journal import InMemoryJournal
@@ -143,6 +170,8 @@ async def test_a_run_interrupted_during_a_durable_action_resumes_from_its_journa
         value = ctx.evaluate(config)  # type: ignore[attr-defined]
         calls.append(value)
         if len(calls) == 1:
+            for _ in range(20):  # still running when the announcement is written
+                await asyncio.sleep(0)
             raise Crash
         return Outcome(SUCCEEDED, "OK", inputs=value, outputs=value)
 

@@ -171,25 +171,27 @@ async def test_tracked_properties_are_evaluated_with_action() -> None:
     assert result.record("A").tracked_properties == {"orderId": 42, "status": "Succeeded", "fixed": 1}
 
 
-async def test_terminate_while_a_durable_action_is_being_checkpointed() -> None:
-    # The journal write before a durable action starts is slow; Terminate on another branch cancels the action
-    # during that write. The action is still recorded Cancelled and the run ends as Terminate says.
-    from keyless.workflows.memory_journal import InMemoryJournal
+async def test_terminate_while_a_durable_action_runs(monkeypatch: pytest.MonkeyPatch) -> None:
+    # A side-effecting action that is still running (already written as Running) when Terminate ends the run on
+    # another branch: it is cancelled and recorded Cancelled/Terminated, and the run ends as Terminate says.
+    from keyless.workflows import scheduler
+    from keyless.workflows.actions.base import ActionSpec
+    from keyless.workflows.definition import compile_definition
+    from tests.workflows.fakes import BLOCK, REGISTRY, definition
 
-    class SlowJournal(InMemoryJournal):
-        async def write(self, records: list, variables: dict) -> None:  # type: ignore[override]
-            if any(r.name == "Call" and r.status == "Running" for r in records):
-                await asyncio.Event().wait()  # never returns: only a cancellation ends it
-            await super().write(records, variables)
-
-    workflow = compile_(
-        {
-            "Call": {"type": "DurableEcho", "inputs": 1},
-            "First": {"type": "Echo", "inputs": 1},
-            "Stop": {"type": "Terminate", "inputs": {"runStatus": "Failed"}, "runAfter": {"First": ["Succeeded"]}},
-        }
+    monkeypatch.setattr(scheduler, "RUNNING_VISIBLE_AFTER", 0)
+    registry = {**REGISTRY, "durableblock": ActionSpec("DurableBlock", BLOCK.compile, BLOCK.run, durable=True)}
+    workflow = compile_definition(
+        definition(
+            {
+                "Call": {"type": "DurableBlock", "inputs": 1},
+                "First": {"type": "Echo", "inputs": 1},
+                "Stop": {"type": "Terminate", "inputs": {"runStatus": "Failed"}, "runAfter": {"First": ["Succeeded"]}},
+            }
+        ),
+        registry=registry,
     )
-    result = await run(workflow, journal=SlowJournal())
+    result = await run(workflow)
     assert result.outcome.status == FAILED
     assert result.outcome.error == {"code": "Terminated", "message": "The run was terminated with status 'Failed'."}
     call = result.record("Call")
