@@ -43,6 +43,8 @@ def _times(record: ActionRecord) -> dict[str, Any]:
         out["startTime"] = record.start_time
     if record.end_time:
         out["endTime"] = record.end_time
+    if record.scheduled_time:  # trigger records of Recurrence runs (SPEC WorkflowRuns_Get, trigger histories)
+        out["scheduledTime"] = record.scheduled_time
     return out
 
 
