@@ -1,4 +1,4 @@
-"""The Logic Apps–compatible workflow runtime: definitions, the runAfter interpreter, actions, runs.
+"""The Logic Apps-compatible workflow runtime: definitions, the runAfter interpreter, actions, runs.
 
 docs/decisions/0004-workflow-runtime.md draws the boundaries: `definition` compiles a WDL definition once;
 `engine` interprets a run against a `Journal` (history and checkpoints) and a `RunHost` (the outside world);

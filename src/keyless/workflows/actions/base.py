@@ -105,7 +105,9 @@ class RunContext(Protocol):
     @property
     def variable_types(self) -> Any: ...
 
-    async def run_actions(self, children: Any, *, item: Any = None, loop: str | None = None, index: int | None = None) -> str:
+    async def run_actions(
+        self, children: Any, *, item: Any = None, loop: str | None = None, index: int | None = None
+    ) -> str:
         """Run a compiled nested action map (from `compile_actions`) to completion and return its status as a
         scope computes it (Succeeded/Failed/...). For loops, `item`/`index` set `item()` and the repetition."""
         ...
