@@ -12,7 +12,19 @@ import typer
 
 from keyless.cli.arm_client import APIM_API_VERSION, Arm, CliError, error_text
 from keyless.cli.cloud import CliError as CloudError
-from keyless.cli.cloud import Cloud, CloudName, DataDir, Group, Location, Output, Subscription, emit, fail, open_cloud
+from keyless.cli.cloud import (
+    Cloud,
+    CloudName,
+    DataDir,
+    Group,
+    Location,
+    Output,
+    Subscription,
+    emit,
+    fail,
+    open_cloud,
+    progress,
+)
 from keyless.gateway.management.apiops import Plan, read
 
 app = typer.Typer(no_args_is_help=True, help="API Management services of a running keyless.")
@@ -139,13 +151,11 @@ def _service_path(c: Cloud, service: str) -> str:
 def _wait_provisioned(c: Cloud, path: str, body: dict[str, Any]) -> dict[str, Any]:
     """Azure provisions a service for many minutes; say so and poll, as `az` does."""
     state = (body.get("properties") or {}).get("provisioningState", "Succeeded")
-    started = time.monotonic()
-    while state not in ("Succeeded", "Failed", "Canceled"):
-        if time.monotonic() - started > 1:
-            typer.echo(f"  waiting for {path.rsplit('/', 1)[1]}: provisioningState {state} ...", err=True)
-        time.sleep(10 if c.name == "azure" else 0.2)
-        body = c.arm("GET", path, api_version=APIM_API_VERSION)
-        state = (body.get("properties") or {}).get("provisioningState", "Succeeded")
+    with progress(f"waiting for {path.rsplit('/', 1)[1]} to be provisioned (Azure takes many minutes)"):
+        while state not in ("Succeeded", "Failed", "Canceled"):
+            time.sleep(10 if c.name == "azure" else 0.2)
+            body = c.arm("GET", path, api_version=APIM_API_VERSION)
+            state = (body.get("properties") or {}).get("provisioningState", "Succeeded")
     if state != "Succeeded":
         raise CloudError(f"{path} ended in provisioningState {state}")
     return body

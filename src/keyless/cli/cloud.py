@@ -8,10 +8,12 @@ on keyless runs unchanged against Azure.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import ssl
-from collections.abc import Callable
+import threading
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -230,3 +232,23 @@ def _text(value: Any) -> str:
 def fail(exc: Exception) -> typer.Exit:
     typer.echo(f"error: {exc}", err=True)
     return typer.Exit(1)
+
+
+@contextlib.contextmanager
+def progress(what: str, after: float = 1.0) -> Iterator[None]:
+    """Say on stderr what the command waits for, once it has waited `after` seconds (quick calls stay quiet)."""
+    started = threading.Event()
+
+    def tell() -> None:
+        started.set()
+        typer.echo(f"  {what} ...", err=True)
+
+    timer = threading.Timer(after, tell)
+    timer.daemon = True
+    timer.start()
+    try:
+        yield
+    finally:
+        timer.cancel()
+        if started.is_set():
+            typer.echo("  done", err=True)

@@ -21,6 +21,7 @@ from keyless.cli.cloud import (
     emit,
     fail,
     open_cloud,
+    progress,
 )
 from keyless.cli.cloud import CliError as CloudError
 from keyless.workflows.arm_template import Deployment
@@ -109,7 +110,8 @@ def deploy(
                 arm.e["subscription_id"], arm.group, arm.e.get("location") or "westeurope", arm.e.get("tenant_id", "")
             )
             workflows = read_project(path, deployment, parameters=parameters, settings=overrides)
-            summary = deploy_all(arm, workflows)
+            with progress(f"deploying {len(workflows)} workflow(s)"):
+                summary = deploy_all(arm, workflows)
         finally:
             arm.close()
     except (CliError, ProjectError) as exc:
@@ -236,7 +238,8 @@ def trigger(
             api_version=LOGIC_API_VERSION,
             ok=(200,),
         )["value"]
-        response = c.client.request(method, url, json=_load_json(body) if body else None)
+        with progress(f"waiting for {name}'s response (a Response action may take up to 120 s)"):
+            response = c.client.request(method, url, json=_load_json(body) if body else None)
         try:
             content: Any = response.json()
         except ValueError:
