@@ -262,16 +262,18 @@ def test_system_assigned_identity_calls_the_api_through_the_gateway(seed: Seed) 
 
 
 def test_user_assigned_identity_named_in_the_authentication(seed: Seed) -> None:
+    from azure.mgmt.msi import ManagedServiceIdentityClient
+    from azure.mgmt.msi.models import Identity
+
     kl = seed.keyless
-    uami_id = f"{kl.rg_path}/providers/Microsoft.ManagedIdentity/userAssignedIdentities/seed-{uuid.uuid4().hex[:6]}"
-    uami = kl.arm("PUT", uami_id, "2023-01-31", json={"location": kl.e["location"]})
-    assert uami.status_code in (200, 201), uami.text
-    grant(seed, uami.json()["properties"]["principalId"])
+    with kl.mgmt_client(ManagedServiceIdentityClient) as msi:  # the identity through azure-mgmt-msi
+        uami = msi.user_assigned_identities.create_or_update(
+            kl.e["resource_group"], f"seed-{uuid.uuid4().hex[:6]}", Identity(location=kl.e["location"])
+        )
+    grant(seed, uami.principal_id)
     name = f"seed-user-{uuid.uuid4().hex[:6]}"
-    identity = ManagedServiceIdentity(
-        type="UserAssigned", user_assigned_identities={uami.json()["id"]: UserAssignedIdentity()}
-    )
-    deploy(seed, name, definition(seed, identity=uami.json()["id"]), identity)
+    identity = ManagedServiceIdentity(type="UserAssigned", user_assigned_identities={uami.id: UserAssignedIdentity()})
+    deploy(seed, name, definition(seed, identity=uami.id), identity)
 
     r = invoke(seed, name, {"item": "pen"})
     assert r.status_code == 200, r.text
@@ -365,3 +367,26 @@ def test_active_directory_oauth_with_a_client_certificate(seed: Seed) -> None:
     r = invoke(seed, name, {"item": "desk"})
     assert r.status_code == 200, r.text
     assert r.json()["order"]["added"] == {"item": "desk"}
+
+
+def test_user_assigned_identity_without_the_role_is_refused(seed: Seed) -> None:
+    from azure.mgmt.msi import ManagedServiceIdentityClient
+    from azure.mgmt.msi.models import Identity
+
+    kl = seed.keyless
+    with kl.mgmt_client(ManagedServiceIdentityClient) as msi:
+        uami = msi.user_assigned_identities.create_or_update(
+            kl.e["resource_group"], f"seed-norole-{uuid.uuid4().hex[:6]}", Identity(location=kl.e["location"])
+        )
+    name = f"seed-user-norole-{uuid.uuid4().hex[:6]}"
+    identity = ManagedServiceIdentity(type="UserAssigned", user_assigned_identities={uami.id: UserAssignedIdentity()})
+    deploy(seed, name, definition(seed, identity=uami.id), identity)
+
+    r = invoke(seed, name, {"item": "ink"})
+    assert r.status_code == 502
+    run_name = r.headers["x-ms-workflow-run-id"]
+    assert finished_run(seed, name, run_name).status == "Failed"
+    http = action(seed, name, run_name, "Add_order")
+    assert (http.status, http.code) == ("Failed", "Unauthorized")
+    assert "keyless: validate-jwt" in http.error["message"] and "AddRole" in http.error["message"]
+    assert not [c for c in seed.orders.calls if c["run"] == run_name]
