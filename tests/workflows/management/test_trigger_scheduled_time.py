@@ -3,15 +3,16 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
 from azure.mgmt.logic import LogicManagementClient
 
-from keyless.workflows import ids
 from keyless.workflows.history import RunView
 from keyless.workflows.management import views
 from keyless.workflows.records import ActionRecord
+from keyless.workflows.triggers import recurrence
 from tests.workflows.management.conftest import API, World, simple_definition
 
 SCHEDULED = "2026-05-01T09:00:00.0000000Z"
@@ -84,25 +85,21 @@ def test_views_show_the_scheduled_time(world: World) -> None:
     reason="history.py's record_to_json/record_from_json do not carry ActionRecord.scheduled_time yet "
     "('scheduledTime': record.scheduled_time / scheduled_time=data.get('scheduledTime'))",
 )
-def test_scheduled_time_survives_the_history(world: World) -> None:
+def test_a_recurrence_runs_scheduled_time_reaches_the_management_api(world: World) -> None:
+    """The scheduler's occurrence → the run's trigger record → the history → GET run / trigger history."""
     name = world.unique()
-    r = world.put(
-        name, {"location": "westus", "properties": {"definition": _recurrence_definition(), "state": "Disabled"}}
-    )
+    definition = _recurrence_definition()
+    far = {"frequency": "Day", "interval": 1, "startTime": "2099-01-01T09:00:00Z"}  # never due during the test
+    definition["triggers"]["Daily"]["recurrence"] = far
+    r = world.put(name, {"location": "westus", "properties": {"definition": definition}})
     assert r.status_code == 201, r.text
     wf_id = r.json()["id"]
-    run_name = ids.run_name()
-
-    async def seed() -> None:
-        history = world.plane.history
-        version = (await history.versions(wf_id))[0]
-        await history.create_run(
-            wf_id, run_name, version=version, trigger_name="Daily", trigger=_trigger_record(), client_tracking_id="c-1"
-        )
-
-    world.kl.run(seed())
-    got = world.arm.arm("GET", world.wf_path(name) + f"/runs/{run_name}", API).json()
+    runtime = world.svc.workflows
+    schedule = recurrence.Schedule(wf_id, "Daily", recurrence.parse(far), datetime.now(UTC))
+    world.kl.run(runtime._fire_recurrence(schedule, datetime(2026, 5, 1, 9, 0, tzinfo=UTC)))
+    (run,) = world.kl.run(runtime.history.list_runs(wf_id, limit=5))
+    got = world.arm.arm("GET", world.wf_path(name) + f"/runs/{run.name}", API).json()
     assert got["properties"]["trigger"]["scheduledTime"] == SCHEDULED
     with world.arm.mgmt_client(LogicManagementClient) as client:
-        history = client.workflow_trigger_histories.get(world.arm.e["resource_group"], name, "Daily", run_name)
-    assert history.scheduled_time is not None
+        history = client.workflow_trigger_histories.get(world.arm.e["resource_group"], name, "Daily", run.name)
+    assert history.scheduled_time == datetime(2026, 5, 1, 9, 0, tzinfo=UTC)

@@ -338,3 +338,19 @@ def test_a_child_that_splits_answers_the_parent_202(kl: InProcessKeyless) -> Non
         1,
         2,
     ]
+
+
+def test_a_child_whose_condition_is_false_answers_the_parent_202(kl: InProcessKeyless) -> None:
+    guarded = trigger(conditions=[{"expression": "@equals(triggerBody()?['go'], true)"}])
+    child = deploy(kl, definition({"Response": RESPONSE}, guarded))
+    call = {
+        "type": "Workflow",
+        "inputs": {"host": {"workflow": {"id": child}, "triggerName": "manual"}, "body": {"go": False}},
+        "runAfter": {},
+    }
+    parent = deploy(kl, definition({"Call_child": call}))
+    r = post(kl, callback_url(kl, parent), {})
+    run = wait_run(kl, parent, r.headers["x-ms-workflow-run-id"])
+    assert run.status == "Succeeded"
+    assert record(kl, parent, run.name, "Call_child").outputs["statusCode"] == 202
+    assert runs(kl, child) == []
