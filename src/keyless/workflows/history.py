@@ -71,6 +71,7 @@ def record_to_json(record: ActionRecord) -> dict[str, Any]:
         "retryHistory": record.retry_history,
         "iterationCount": record.iteration_count,
         "trackedProperties": record.tracked_properties,
+        "scheduledTime": record.scheduled_time,
     }
 
 
@@ -93,6 +94,7 @@ def record_from_json(data: dict[str, Any]) -> ActionRecord:
         retry_history=data.get("retryHistory"),
         iteration_count=data.get("iterationCount"),
         tracked_properties=data.get("trackedProperties"),
+        scheduled_time=data.get("scheduledTime"),
     )
 
 

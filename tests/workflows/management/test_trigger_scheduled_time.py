@@ -6,7 +6,6 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-import pytest
 from azure.mgmt.logic import LogicManagementClient
 
 from keyless.workflows.history import RunView
@@ -80,11 +79,6 @@ def test_views_show_the_scheduled_time(world: World) -> None:
     assert "scheduledTime" not in world.kl.run(views.trigger_history(world.plane, wf_id, plain))["properties"]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="history.py's record_to_json/record_from_json do not carry ActionRecord.scheduled_time yet "
-    "('scheduledTime': record.scheduled_time / scheduled_time=data.get('scheduledTime'))",
-)
 def test_a_recurrence_runs_scheduled_time_reaches_the_management_api(world: World) -> None:
     """The scheduler's occurrence → the run's trigger record → the history → GET run / trigger history."""
     name = world.unique()
