@@ -179,6 +179,7 @@ def resource_type(plane: Plane) -> ResourceType:
                 400, "InvalidKeyType", f"The key type '{key_type}' is not valid. It must be 'Primary' or 'Secondary'."
             )
         await plane.keys.regenerate(ctx.resource["id"], found)
+        await plane.changed(ctx.resource["id"])  # the runtime drops the keys it holds: the old key stops at once
         return Response(status_code=200)
 
     return ResourceType(
