@@ -39,9 +39,10 @@ OWN_LIMIT_TYPES = frozenset({"until"})  # Until's limit is its loop's count/time
 MAX_ACTIONS = 500
 MAX_DEPTH = 8
 MAX_NAME = 80
-RUNTIME_CONFIGURATION_KEYS = frozenset(
-    {"concurrency", "paginationpolicy", "securedata", "staticresult", "contenttransfer", "requestoptions"}
-)
+# paginationPolicy (following nextLink pages) and requestOptions are refused by name: keyless does not run them.
+# contentTransfer Chunked is accepted and the body moves whole (docs/compatibility.md): the receiver gets the same
+# content, as LogicAppUnit's rewrite does for local runs, without the chunking protocol a mock seldom speaks.
+RUNTIME_CONFIGURATION_KEYS = frozenset({"concurrency", "securedata", "staticresult", "contenttransfer"})
 
 
 @dataclass
@@ -221,6 +222,10 @@ class Compiler:
                 action.secure_outputs = "outputs" in props
             elif folded == "staticresult":
                 self._static_result(action, value, here, ctx)
+            elif folded == "contenttransfer":
+                mode = value.get("transferMode") if isinstance(value, dict) else None
+                if not isinstance(mode, str) or mode.lower() != "chunked" or len(value) != 1:
+                    raise ctx.error(here, '\'contentTransfer\' must be {"transferMode": "Chunked"}.')
 
     def _static_result(self, action: CompiledAction, value: Any, here: str, ctx: ActionCompileContext) -> None:
         if not isinstance(value, dict) or not isinstance(value.get("name"), str):

@@ -74,6 +74,20 @@ def test_unknown_action_field() -> None:
     assert error.path == f"{ROOT}.actions.A.bogus"
 
 
+@pytest.mark.parametrize("option", ["paginationPolicy", "requestOptions"])
+def test_runtime_configuration_keyless_does_not_run_is_refused_by_name(option: str) -> None:
+    error = refused({"A": {"type": "Echo", "inputs": 1, "runtimeConfiguration": {option: {"minimumItemCount": 5}}}})
+    assert error.path == f"{ROOT}.actions.A.runtimeConfiguration.{option}"
+    assert error.detail == f"The runtime configuration '{option}' is not supported by keyless."
+
+
+def test_content_transfer_takes_chunked_only() -> None:
+    chunked = {"contentTransfer": {"transferMode": "Chunked"}}
+    compile_({"A": {"type": "Echo", "inputs": 1, "runtimeConfiguration": chunked}})
+    error = refused({"A": {"type": "Echo", "inputs": 1, "runtimeConfiguration": {"contentTransfer": {"mode": "x"}}}})
+    assert error.path == f"{ROOT}.actions.A.runtimeConfiguration.contentTransfer"
+
+
 def test_run_after_non_existent_action() -> None:
     error = refused({"B": {"type": "Echo", "inputs": 1, "runAfter": {"A": ["Succeeded"]}}})
     assert error.path == f"{ROOT}.actions.B.runAfter.A"
