@@ -65,6 +65,10 @@ class CompiledVersion:
     workflow: Any  # definition.CompiledWorkflow
     definition: dict[str, Any]
     has_response: bool
+    # The Response actions by name, at any depth; `asynchronous`: one has `operationOptions: Asynchronous`, so a
+    # call to the Request trigger is answered 202 + Location at once and polled (triggers/request.py).
+    responses: tuple[str, ...] = ()
+    asynchronous: bool = False
 
 
 @dataclass
@@ -151,20 +155,33 @@ def _ci(mapping: Any, name: str) -> Any:
     return None
 
 
-def has_response_action(actions: Any) -> bool:
-    """Whether any action, at any depth, is a Response (the caller then waits for it)."""
+def response_actions(actions: Any) -> dict[str, Mapping[str, Any]]:
+    """The Response actions, at any depth (Scope, Condition branches, Switch cases), by name."""
+    found: dict[str, Mapping[str, Any]] = {}
     if not isinstance(actions, Mapping):
-        return False
-    for action in actions.values():
+        return found
+    for name, action in actions.items():
         if not isinstance(action, Mapping):
             continue
         if str(_ci(action, "type") or "").lower() == "response":
-            return True
+            found[str(name)] = action
         nested = [_ci(action, "actions"), _ci(_ci(action, "else"), "actions"), _ci(action, "default")]
         nested += [_ci(case, "actions") for case in (_ci(action, "cases") or {}).values() if isinstance(case, Mapping)]
-        if any(has_response_action(n if _ci(n, "actions") is None else _ci(n, "actions")) for n in nested if n):
-            return True
-    return False
+        for n in nested:
+            if n:
+                found.update(response_actions(n if _ci(n, "actions") is None else _ci(n, "actions")))
+    return found
+
+
+def has_response_action(actions: Any) -> bool:
+    """Whether any action, at any depth, is a Response (the caller then waits for it)."""
+    return bool(response_actions(actions))
+
+
+def is_asynchronous(action: Mapping[str, Any]) -> bool:
+    """A Response with `operationOptions: Asynchronous` (options are a comma-separated, case-insensitive list)."""
+    options = str(_ci(action, "operationOptions") or "")
+    return "asynchronous" in {part.strip().lower() for part in options.split(",")}
 
 
 class WorkflowRuntime:
@@ -358,7 +375,14 @@ class WorkflowRuntime:
 
         definition = stored["definition"]
         workflow = compile_definition(definition, path=DEFINITION_PATH, parameters=stored.get("parameters") or {})
-        found = CompiledVersion(workflow, definition, has_response_action(_ci(definition, "actions")))
+        responses = response_actions(_ci(definition, "actions"))
+        found = CompiledVersion(
+            workflow,
+            definition,
+            bool(responses),
+            tuple(responses),
+            any(is_asynchronous(action) for action in responses.values()),
+        )
         self._compiled[key] = found
         return found
 

@@ -111,12 +111,22 @@ def test_response_in_scope_or_condition_allowed() -> None:
     assert respond({"statusCode": 200}, FakeHost(), inside=("Scope", "If")).status == "Succeeded"
 
 
-def test_response_asynchronous_option_refused() -> None:
+def test_response_asynchronous_option_answers_as_without_it() -> None:
+    """The option changes only how the caller is answered (202 + Location, polled): the action is the same."""
     spec = response.SPEC
-    action = {"type": "Response", "inputs": {"statusCode": 200}, "operationOptions": "Asynchronous"}
-    with pytest.raises(DefinitionError) as err:
-        compile_action(spec, action, action_name="R")
-    assert "'Asynchronous'" in err.value.detail
+    action = {"type": "Response", "inputs": {"statusCode": 201, "body": {"a": 1}}, "operationOptions": "Asynchronous"}
+    host = FakeHost()
+    outcome = run_action(spec, compile_action(spec, action, action_name="R"), FakeRunContext("R", host))
+    assert outcome.status == "Succeeded"
+    assert [(m.status, m.body) for m in host.responses] == [(201, {"a": 1})]
+
+
+def test_response_message_rebuilt_from_its_outputs() -> None:
+    """What a poll of an asynchronous response answers is what the action handed the host."""
+    host = FakeHost()
+    outcome = respond({"statusCode": "202", "headers": {"n": 5, "s": "t"}, "body": [1, "x"]}, host)
+    assert response.message_of(outcome.outputs) == host.responses[0]
+    assert response.message_of({"body": 1}) is None
 
 
 def test_response_is_durable() -> None:

@@ -6,7 +6,9 @@ action is Skipped with code and error `ActionResponseSkipped` and no outputs (re
 but was answered already (its 120 s ran out and it got 504, or an earlier Response answered it) the action Fails,
 code `ActionResponseTimedOut` / `ActionResponseAlreadySent` ([unconfirmed] codes and wording), and so does the run.
 Recorded `statusCode` is text: two real runs' inputs sizes fit `"statusCode":"200"` for a definition's 200.
-`operationOptions: Asynchronous` (answer 202 at once) is not supported and refused at save.
+`operationOptions: Asynchronous` changes the caller's side only (triggers/request.py): the call is answered
+202 + Location at once and the caller polls the Location for this action's answer; the action itself runs, is
+recorded and answers (`RunHost.respond`) exactly as without the option.
 """
 
 from __future__ import annotations
@@ -60,12 +62,6 @@ def compile(spec: dict[str, Any], ctx: Any) -> Config:
             "type",
             f"The action '{ctx.action_name}' of type '{TYPE}' is inside a '{loops[-1]}' action: a Response cannot "
             "run inside Foreach or Until loops.",
-        )
-    options = spec.get("operationOptions")
-    if isinstance(options, str) and "asynchronous" in options.lower():
-        raise ctx.error(
-            "operationOptions",
-            f"The operation option 'Asynchronous' of action '{ctx.action_name}' is not supported by keyless.",
         )
     inputs = inputs_of(spec, ctx)
     status = ctx.value(required(inputs, "statusCode", ctx, TYPE), "inputs.statusCode")
@@ -131,6 +127,19 @@ async def run(config: Config, ctx: Any) -> Outcome:
             inputs=inputs,
         )
     return succeeded(OK, inputs, dict(inputs))
+
+
+def message_of(outputs: Any) -> ResponseMessage | None:
+    """The answer a Succeeded Response sent, rebuilt from its recorded outputs (what `run` handed the host): how
+    the poll of an asynchronous response answers, from the run history. None if the outputs are not a Response's."""
+    if not isinstance(outputs, dict):
+        return None
+    status = _as_int(outputs.get("statusCode"))
+    if status is None:
+        return None
+    headers = outputs.get("headers")
+    sent = {name: to_text(value) for name, value in headers.items()} if isinstance(headers, dict) else {}
+    return ResponseMessage(status, sent, outputs.get("body"))
 
 
 SPEC = ActionSpec(TYPE, compile, run, durable=True)

@@ -7,6 +7,15 @@ The trigger's outputs are `{headers, queries (non-SAS only, absent if none), rel
 non-JSON bodies become content envelopes. Without a Response action the caller gets 202 at once; with one it
 waits for it (120 s, Consumption's inbound timeout).
 
+A Response with `operationOptions: Asynchronous` ("Asynchronous response" in the designer): the caller gets 202 at
+once with a `Location` and `Retry-After`; `GET <Location>` answers 202 (same headers) until the run's Response has
+answered, then that answer (status, headers, body, as the synchronous caller would get it) on every poll; a run
+that ends without answering gives the synchronous case's 502 NoResponse. The Location is a SAS URL on this
+listener, `/workflows/{endpoint id}/runs/{run}/operations/{operation}?api-version&sp=/runs/{run}/operations/
+{operation}/read&sv&sig` ([unconfirmed] shape, recalled, not sourced; the operation id is the run's tracking id),
+signed like content links, so a regenerated key stops it. The answer is read from the run history (the
+Response's record), so any keyless process sharing the store can serve the poll, after the run ended too.
+
 `conditions` are evaluated against the call's trigger record: when one is false no run starts and the caller gets
 202 with no run id ([unconfirmed] answer). `splitOn` must yield an array (else 400): one run per item, each with
 trigger outputs `{"body": item}` only (the call's headers and queries are not kept, reference §2.5), conditions
@@ -20,7 +29,7 @@ import asyncio
 import json
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import parse_qsl, unquote
+from urllib.parse import parse_qsl, quote, unquote, urlencode
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
@@ -29,8 +38,11 @@ from starlette.routing import Route
 from keyless.platform.errors import KeylessError
 from keyless.wdl.errors import ExpressionError
 from keyless.workflows import callback, ids
+from keyless.workflows.actions.response import message_of
 from keyless.workflows.host import ResponseMessage
+from keyless.workflows.management.plane import RUNTIME_API_VERSION
 from keyless.workflows.outbound.content import body_present, decode_body, encode_body
+from keyless.workflows.records import FINISHED, SUCCEEDED
 from keyless.workflows.run_host import RunContext
 from keyless.workflows.runtime import WORKFLOW_TYPE, StartedRun, TriggerNotFound, WorkflowHead, WorkflowRuntime, _ci
 from keyless.workflows.triggers import concurrency, correlation
@@ -38,6 +50,9 @@ from keyless.workflows.triggers import concurrency, correlation
 METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"]
 SAS_PARAMETERS = frozenset({"api-version", "sp", "sv", "sig", "se"})
 RESPONSE_TIMEOUT = 120.0  # Consumption's inbound request timeout (reference §7)
+# The asynchronous response's polling interval, seconds. [unconfirmed] Azure sends a Retry-After (kloud.com.au
+# 2018 blog) whose value no source gives; 1 keeps local polling (keyless's own Http action honours it) quick.
+RETRY_AFTER = "1"
 
 
 class TriggerRequestError(KeylessError):
@@ -82,6 +97,7 @@ class RequestTriggerApp:
             Route(prefix + "/run", self.consumption, methods=["POST"]),
             Route(standard, self.standard, methods=METHODS),
             Route(standard + "/{rest:path}", self.standard, methods=METHODS),
+            Route("/workflows/{endpoint}/runs/{run}/operations/{operation}", self.operation, methods=["GET"]),
         ]
 
     async def consumption(self, request: Request) -> Response:
@@ -172,11 +188,60 @@ class RequestTriggerApp:
             return _error(exc.status, exc.code, exc.message)
         if fired.split or not fired.runs:
             return self._accepted(head, fired, trigger)
+        if head.compiled.asynchronous:
+            # The run keeps its waiter (its Response answers it, and is Succeeded); nobody awaits it here.
+            started = fired.runs[0]
+            headers = {} if _suppressed(trigger) else workflow_headers(head, started)
+            return await self._poll_again(head, started.run_name, started.tracking_id, headers)
         return await self._answer(head, fired.runs[0], trigger)
+
+    async def _poll_again(self, head: WorkflowHead, run_name: str, operation: str, headers: dict[str, str]) -> Response:
+        location = await operation_location(self.runtime, head, run_name, operation)
+        return Response(status_code=202, headers={**headers, "Location": location, "Retry-After": RETRY_AFTER})
+
+    async def operation(self, request: Request) -> Response:
+        """`GET <Location>` of an asynchronous response: 202 until the run's Response answered, then its answer."""
+        p = request.path_params
+        endpoint, run_name, operation = p["endpoint"], p["run"], p["operation"]
+        workflow_id = await self.runtime.workflow_by_endpoint(endpoint)
+        if workflow_id is None:
+            return _error(404, "WorkflowNotFound", f"The workflow '{endpoint}' could not be found.")
+        query = dict(parse_qsl(request.url.query, keep_blank_values=True))
+        try:
+            keys = await self.runtime.sas_keys(workflow_id)
+            callback.verify(keys, query, f"/runs/{run_name}/operations/{operation}/read")
+            head = await self.runtime.head(workflow_id)
+            run = await self.runtime.history.run(workflow_id, run_name)
+            compiled = await self.runtime.compiled(workflow_id, run.version) if run is not None else None
+        except callback.SasError as exc:
+            return JSONResponse(exc.body(), status_code=exc.status)
+        except KeylessError as exc:
+            return _error(exc.status, exc.code, exc.message)
+        if run is None or compiled is None or run.trigger.tracking_id.lower() != operation.lower():
+            # [unconfirmed] code and message
+            return _error(404, "WorkflowRunNotFound", f"The workflow run '{run_name}' could not be found.")
+        trigger = _ci(_ci(compiled.definition, "triggers"), run.trigger_name) or {}
+        started = StartedRun(
+            workflow_id=workflow_id,
+            run_name=run.name,
+            trigger_name=run.trigger_name,
+            version=run.version,
+            client_tracking_id=run.client_tracking_id,
+            tracking_id=run.trigger.tracking_id,
+        )
+        headers = {} if _suppressed(trigger) else workflow_headers(head, started)
+        for name in compiled.responses:  # at most one Succeeded: a later one Fails (ActionResponseAlreadySent)
+            for record in await self.runtime.history.records(workflow_id, run.name, name):
+                message = message_of(record.outputs) if record.status == SUCCEEDED and record.has_outputs else None
+                if message is not None:
+                    return response_of(message, headers)
+        if run.status in FINISHED:  # ended without answering: what the synchronous caller gets
+            return _no_response(started, headers)
+        return await self._poll_again(head, run.name, operation, headers)
 
     def _accepted(self, head: WorkflowHead, fired: Fired, trigger: dict[str, Any]) -> Response:
         """202 at once: the runs a splitOn started (their names in the body), or no run (a condition was false)."""
-        suppress = "suppressworkflowheadersonresponse" in str(_ci(trigger, "operationOptions") or "").lower()
+        suppress = _suppressed(trigger)
         headers = {} if suppress else (workflow_headers(head, fired.runs[0]) if fired.runs else _no_run_headers(head))
         if not fired.split:
             return Response(status_code=202, headers=headers)
@@ -203,7 +268,7 @@ class RequestTriggerApp:
         return None
 
     async def _answer(self, head: WorkflowHead, started: StartedRun, trigger: dict[str, Any]) -> Response:
-        suppress = "suppressworkflowheadersonresponse" in str(_ci(trigger, "operationOptions") or "").lower()
+        suppress = _suppressed(trigger)
         headers = {} if suppress else workflow_headers(head, started)
         if started.response is None:
             return Response(status_code=202, headers=headers)
@@ -222,14 +287,34 @@ class RequestTriggerApp:
             if started.response.done():
                 self.runtime.forget_waiter(started.run_name)
         if message is None:
-            return _error(
-                502,
-                "NoResponse",
-                "The server did not receive a response from an upstream server. Request tracking id "
-                f"'{started.tracking_id}'.",
-                headers,
-            )
+            return _no_response(started, headers)
         return response_of(message, headers)
+
+
+def _suppressed(trigger: Any) -> bool:
+    return "suppressworkflowheadersonresponse" in str(_ci(trigger, "operationOptions") or "").lower()
+
+
+def _no_response(started: StartedRun, headers: dict[str, str]) -> Response:
+    """The run ended without a Response answering its caller."""
+    return _error(
+        502,
+        "NoResponse",
+        f"The server did not receive a response from an upstream server. Request tracking id '{started.tracking_id}'.",
+        headers,
+    )
+
+
+async def operation_location(runtime: WorkflowRuntime, head: WorkflowHead, run_name: str, operation: str) -> str:
+    """The SAS-signed URL an asynchronous response's caller polls (signed with the primary key, no expiry)."""
+    path = f"/runs/{run_name}/operations/{operation}"
+    sp = f"{path}/read"
+    primary, _ = await runtime.sas_keys(head.workflow_id)
+    query = urlencode(
+        {"api-version": RUNTIME_API_VERSION, "sp": sp, "sv": callback.SAS_VERSION, "sig": callback.sign(primary, sp)},
+        quote_via=quote,
+    )
+    return f"{runtime.callback_base_url()}/workflows/{head.endpoint_id}{path}?{query}"
 
 
 @dataclass
