@@ -15,6 +15,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import logging
+import re
 import secrets
 import tempfile
 import threading
@@ -183,7 +185,12 @@ def trigger(c: Cloud, url: str, body: Any) -> httpx.Response:
 
 
 def run(data_dir: Path) -> None:
-    with running_keyless(data_dir) as e, backend() as api, contextlib.closing(Cloud.keyless(data_dir)) as c:
+    with (
+        captured_logs() as logs,
+        running_keyless(data_dir) as e,
+        backend() as api,
+        contextlib.closing(Cloud.keyless(data_dir)) as c,
+    ):
         print(f"keyless is up: tenant {e['tenant_id']}, data in {data_dir}")
         print(f"the orders API (the backend) listens on http://127.0.0.1:{api.server_address[1]}")
 
@@ -320,7 +327,47 @@ def run(data_dir: Path) -> None:
         error = failed[0]["properties"].get("error") or {}
         show(f"run action {failed[0]['name']}", f"Failed ({failed[0]['properties']['code']})")
         show("why", error.get("message", ""))
+        for line in joined_log_lines(logs.lines, run_name):
+            show("log", line)
     print("\nThe chain behaves as Azure's does: identity, gateway and workflow.")
+
+
+class LogLines(logging.Handler):
+    """keyless's INFO lines of this demo, kept to show how one correlation id joins the services."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.INFO)
+        self.lines: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.lines.append(f"{record.name}: {record.getMessage()}")
+
+
+@contextlib.contextmanager
+def captured_logs() -> Iterator[LogLines]:
+    logger = logging.getLogger("keyless")
+    handler, level = LogLines(), logger.level
+    logger.addHandler(handler)
+    logger.setLevel(logging.INFO)
+    try:
+        yield handler
+    finally:
+        logger.removeHandler(handler)
+        logger.setLevel(level)
+
+
+def joined_log_lines(lines: list[str], run_name: str) -> list[str]:
+    """The identity, gateway and workflow lines of the run's refused call: they share its correlation id."""
+    mine = next((line for line in lines if f"run={run_name}" in line and "correlation=" in line), None)
+    found = re.search(r"correlation=(\S+)", mine or "")
+    if found is None:
+        raise DemoFailure(f"no workflow log line names run {run_name}")
+    tag = f"correlation={found.group(1)}"
+    joined = [line[:160] + ("..." if len(line) > 160 else "") for line in lines if tag in line]
+    services = {line.split(":", 1)[0] for line in joined}
+    if not {"keyless.identity", "keyless.gateway", "keyless.workflows"} <= services:
+        raise DemoFailure(f"the refused call's {tag} is not in every service's log: {sorted(services)}")
+    return joined
 
 
 def main(data_dir: Path | None = None) -> int:

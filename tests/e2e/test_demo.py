@@ -21,4 +21,8 @@ def test_demo_runs_the_seed_scenario(tmp_path: Path) -> None:
     assert "token roles            ['AddRole']" in out
     assert "run action Call_orders_API Succeeded (OK)" in out
     assert "run action Call_orders_API Failed (Unauthorized)" in out
+    assert "keyless: validate-jwt: the token has no 'roles' claim value 'AddRole'" in out
+    logs = [line.split("log", 1)[1].strip() for line in out.splitlines() if line.strip().startswith("log ")]
+    assert [line.split(":", 1)[0] for line in logs] == ["keyless.identity", "keyless.gateway", "keyless.workflows"]
+    assert len({line.split("correlation=", 1)[1].split()[0] for line in logs}) == 1  # one id joins them
     assert "The chain behaves as Azure's does" in out
