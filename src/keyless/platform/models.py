@@ -181,3 +181,14 @@ class WorkflowKeyRow(Base):
     primary: Mapped[bytes] = mapped_column(LargeBinary(32))
     secondary: Mapped[bytes] = mapped_column(LargeBinary(32))
     created: Mapped[float] = mapped_column(Float)
+
+
+class WorkflowOccurrenceRow(Base):
+    """A Recurrence occurrence that fired: keyless processes sharing PostgreSQL each schedule the workflows they
+    know, and the first to insert an occurrence fires it (the others see the key taken)."""
+
+    __tablename__ = "workflow_occurrences"
+    workflow_key: Mapped[str] = mapped_column(String(1024), primary_key=True)
+    trigger_name: Mapped[str] = mapped_column(String(80), primary_key=True)
+    scheduled_time: Mapped[str] = mapped_column(String(40), primary_key=True)
+    created: Mapped[float] = mapped_column(Float)

@@ -17,7 +17,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from keyless.platform import clock
-from keyless.platform.models import WorkflowRunActionRow, WorkflowRunRow, WorkflowVersionRow
+from keyless.platform.models import WorkflowOccurrenceRow, WorkflowRunActionRow, WorkflowRunRow, WorkflowVersionRow
 from keyless.platform.store import Store
 from keyless.workflows import ids
 from keyless.workflows.journal import Checkpoint
@@ -410,6 +410,24 @@ class RunHistory:
             await session.execute(delete(WorkflowRunActionRow).where(WorkflowRunActionRow.workflow_key == key))
             await session.execute(delete(WorkflowRunRow).where(WorkflowRunRow.workflow_key == key))
             await session.execute(delete(WorkflowVersionRow).where(WorkflowVersionRow.workflow_key == key))
+            await session.execute(delete(WorkflowOccurrenceRow).where(WorkflowOccurrenceRow.workflow_key == key))
+
+    async def claim_occurrence(self, workflow_id: str, trigger_name: str, scheduled_time: str) -> bool:
+        """True for the one caller (of every keyless process sharing the store) that fires this occurrence."""
+        insert = sqlite_insert if self.store.is_sqlite else pg_insert
+        statement = (
+            insert(WorkflowOccurrenceRow)
+            .values(
+                workflow_key=workflow_id.lower(),
+                trigger_name=trigger_name.lower(),
+                scheduled_time=scheduled_time,
+                created=clock.now(),
+            )
+            .on_conflict_do_nothing()
+        )
+        async with self.store.transaction() as session:
+            result = await session.execute(statement)
+        return bool(result.rowcount)  # type: ignore[attr-defined]
 
     # --- queries for the management API --------------------------------------------------------------
 

@@ -40,7 +40,8 @@ log = logging.getLogger("keyless.workflows")
 
 WORKFLOW_TYPE = "Microsoft.Logic/workflows"
 DEFINITION_PATH = "properties.definition"
-SAS_KEYS_SECONDS = 5.0  # as other caches of shared state: another process's change shows within 5 s
+SAS_KEYS_SECONDS = 5.0
+HEAD_SECONDS = 5.0  # as other caches of shared state: another process's change shows within 5 s
 
 
 class WorkflowNotFound(KeylessError):
@@ -83,6 +84,9 @@ class WorkflowHead:
     triggers: dict[str, dict[str, Any]]  # lower-case name -> trigger definition
     trigger_names: dict[str, str]  # lower-case name -> name as defined
     compiled: CompiledVersion
+    # A change made here drops the head at once (on_workflow_changed); one made by another keyless sharing
+    # PostgreSQL shows when the head is re-read, within HEAD_SECONDS (a version compiles once either way).
+    fresh_until: float = 0.0
 
 
 @dataclass
@@ -324,13 +328,13 @@ class WorkflowRuntime:
     async def head(self, workflow_id: str) -> WorkflowHead:
         key = workflow_id.lower()
         cached = self._heads.get(key)
-        if cached is not None:
+        if cached is not None and cached.fresh_until > time.monotonic():
             return cached
         # One load per workflow at a time: concurrent first triggers compile once (and make its keys once).
         lock = self._head_locks.setdefault(key, asyncio.Lock())
         async with lock:
             cached = self._heads.get(key)
-            if cached is not None:
+            if cached is not None and cached.fresh_until > time.monotonic():
                 return cached
             return await self._load_head(workflow_id)
 
@@ -358,6 +362,7 @@ class WorkflowRuntime:
             triggers={k.lower(): v for k, v in triggers.items() if isinstance(v, dict)},
             trigger_names={k.lower(): k for k in triggers},
             compiled=compiled,
+            fresh_until=time.monotonic() + HEAD_SECONDS,
         )
         if self._changes.get(key, 0) == generation:  # not changed while loading: safe to keep
             self._heads[key] = head
@@ -435,6 +440,9 @@ class WorkflowRuntime:
                 return  # not fired: no run, no trigger history
         except correlation.TriggerExpressionError as exc:
             log.warning("Recurrence trigger %s of %s did not fire: %s", schedule.trigger_name, head.workflow_id, exc)
+            return
+        # Every keyless process sharing the store may schedule this workflow: the one that claims it fires it.
+        if not await self.history.claim_occurrence(head.workflow_id, schedule.trigger_name, moment):
             return
         await self.start(schedule.workflow_id, schedule.trigger_name, None, scheduled_time=when)
 

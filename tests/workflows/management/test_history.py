@@ -233,3 +233,13 @@ async def test_unknown_runs_are_refused(history: RunHistory) -> None:
     with pytest.raises(KeyError):
         await journal.load()
     assert await history.cancel(WF, "08584640926573727105946217888CU00") is False
+
+
+async def test_a_recurrence_occurrence_is_claimed_once(history: RunHistory) -> None:
+    """keyless processes sharing a store each schedule a workflow; only the first claim of an occurrence fires."""
+    at = "2026-11-27T10:00:00.0000000Z"
+    assert await history.claim_occurrence(WF, "Every_minute", at) is True
+    assert await history.claim_occurrence(WF.upper(), "every_minute", at) is False  # ids and names fold case
+    assert await history.claim_occurrence(WF, "Every_minute", "2026-11-27T10:01:00.0000000Z") is True
+    await history.delete_workflow(WF)
+    assert await history.claim_occurrence(WF, "Every_minute", at) is True  # a re-created workflow starts afresh

@@ -187,3 +187,23 @@ def test_trigger_concurrency_runs_one_at_a_time_and_refuses_beyond_the_waiting_l
     assert kl.run(history.record(wf, second.run_name, "Delay")) is not None
     kl.run(rt.cancel(wf, second.run_name))
     assert wait_run(kl, wf, second.run_name).status == "Cancelled"
+
+
+def test_a_change_made_by_another_keyless_reaches_the_request_path(
+    kl: InProcessKeyless, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Processes sharing PostgreSQL learn of each other's changes by re-reading a workflow's head (HEAD_SECONDS);
+    here the store is changed behind the runtime's back, as another process would."""
+    from keyless.workflows import runtime
+
+    wf = deploy(kl, definition({"Echo": {"type": "Compose", "inputs": "@triggerBody()", "runAfter": {}}}))
+    rt = kl.svc.workflows
+    assert kl.run(rt.head(wf)).enabled
+    body = kl.run(kl.svc.resources.get(wf))
+    disabled = {**body, "properties": {**body["properties"], "state": "Disabled"}}
+    group = wf.split("/providers/")[0]
+    kl.run(kl.svc.resources.put(wf, group, "Microsoft.Logic/workflows", disabled, group))
+    assert kl.run(rt.head(wf)).enabled  # still the cached head: no re-read on every call
+    monkeypatch.setattr(runtime, "HEAD_SECONDS", 0.0)
+    rt._heads[wf.lower()].fresh_until = 0.0  # as if HEAD_SECONDS had passed
+    assert not kl.run(rt.head(wf)).enabled
