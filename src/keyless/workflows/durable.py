@@ -15,6 +15,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import sqlite3
+import uuid
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -56,6 +57,21 @@ def system_database_url(settings: Settings) -> str:
         if url.startswith(prefix):
             return "postgresql+psycopg://" + url[len(prefix) :]
     return f"sqlite:///{settings.data_dir / 'dbos.sqlite'}"
+
+
+def executor_id(settings: Settings) -> str:
+    """This keyless's DBOS executor id over a shared PostgreSQL: DBOS recovers at launch the pending workflows of
+    its own executor id only, so each process (each data dir) has one, kept in the data dir so that a restart
+    resumes its own runs and never another live process's. (On SQLite every data dir has its own DBOS database.)"""
+    path = settings.data_dir / "dbos-executor-id"
+    try:
+        found = path.read_text().strip()
+    except OSError:
+        found = ""
+    if not found:
+        found = f"keyless-{uuid.uuid4()}"
+        path.write_text(found + "\n")
+    return found
 
 
 def _wal(url: str) -> None:
@@ -120,6 +136,8 @@ class DurableRuns:
         }
         if self.url.startswith("sqlite:///"):
             self.engine = config["system_database_engine"] = _sqlite_engine(self.url)
+        else:
+            config["executor_id"] = executor_id(self.settings)
         from dbos import DBOS
 
         _workflow()  # registered before launch, so recovery finds it

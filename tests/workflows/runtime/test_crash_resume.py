@@ -27,6 +27,7 @@ class Backend:
         self.calls: dict[str, int] = {}
         self.lock = threading.Lock()
         self.b_in_flight = threading.Event()
+        self.b_again = threading.Event()
         self.release = threading.Event()
         backend = self
 
@@ -37,6 +38,8 @@ class Backend:
                 if self.path == "/b" and n == 1:
                     backend.b_in_flight.set()
                     backend.release.wait(60)
+                elif self.path == "/b":
+                    backend.b_again.set()
                 body = f'{{"path": "{self.path}", "call": {n}}}'.encode()
                 try:
                     self.send_response(200)
@@ -152,3 +155,68 @@ def test_run_resumes_after_keyless_stops(
         assert (tmp_path / "dbos.sqlite").exists() == ("KEYLESS_DATABASE_URL" not in database_env)
     finally:
         kl.stop()
+
+
+async def dbos_status(url: str, run_name: str) -> str | None:
+    """The run's status in DBOS's system tables (schema `dbos`) of the shared database."""
+    import sqlalchemy as sa
+    from sqlalchemy.ext.asyncio import create_async_engine
+
+    engine = create_async_engine(url.replace("postgresql://", "postgresql+asyncpg://", 1))
+    try:
+        async with engine.connect() as conn:
+            found = await conn.scalar(
+                sa.text("select status from dbos.workflow_status where workflow_uuid = :id"), {"id": run_name}
+            )
+        return None if found is None else str(found)
+    finally:
+        await engine.dispose()
+
+
+@pytest.mark.postgres
+async def test_a_second_keyless_on_the_same_postgres_leaves_a_live_runs_alone(tmp_path: Path, backend: Backend) -> None:
+    """Two keyless processes share PostgreSQL (each its own data dir). While A's run waits on B's call, a second
+    keyless starts: DBOS recovers only its own executor's runs, so the run is not executed twice; A finishes it."""
+    import asyncio
+
+    import requests
+
+    url, name = await fresh_postgres()
+    first = second = None
+    try:
+        env = {"KEYLESS_DATABASE_URL": url}
+        (tmp_path / "a").mkdir()
+        (tmp_path / "b").mkdir()
+        first = Keyless(tmp_path / "a", extra_env=env).start()
+        workflow = f"{first.rg_path}/providers/Microsoft.Logic/workflows/shared{uuid.uuid4().hex[:6]}"
+        definition = {
+            "contentVersion": "1.0.0.0",
+            "triggers": {"manual": {"type": "Request", "kind": "Http"}},
+            "actions": {"A": http("A", f"{backend.url}/a", None), "B": http("B", f"{backend.url}/b", "A")},
+        }
+        body = {"location": first.e["location"], "properties": {"definition": definition}}
+        assert first.arm("PUT", workflow, API, json=body).status_code in (200, 201)
+        callback = first.arm("POST", f"{workflow}/triggers/manual/listCallbackUrl", API).json()["value"]
+        run_name = requests.post(callback, json={}, verify=first.ca, timeout=30).headers["x-ms-workflow-run-id"]
+        assert await asyncio.to_thread(backend.b_in_flight.wait, 30)
+
+        second = await asyncio.to_thread(Keyless(tmp_path / "b", extra_env=env).start)
+        # The second keyless found the run unfinished and launched DBOS. Had DBOS recovered it there (it recovers
+        # its executor's pending workflows from a queue it polls every second), B would be called again within a
+        # few seconds: give it that long while B's first call is still held.
+        recovered = await asyncio.to_thread(backend.b_again.wait, 4)
+        assert not recovered and backend.calls == {"/a": 1, "/b": 1}
+        assert await dbos_status(url, run_name) == "PENDING"  # still A's: the second keyless did not take it over
+        backend.release.set()
+        deadline = time.monotonic() + 60
+        status = None
+        while time.monotonic() < deadline and status != "Succeeded":
+            status = second.arm("GET", f"{workflow}/runs/{run_name}", API).json()["properties"]["status"]
+            await asyncio.sleep(0.1)
+        assert status == "Succeeded"  # the history is shared: either process reads it
+        assert backend.calls == {"/a": 1, "/b": 1}
+    finally:
+        for kl in (first, second):
+            if kl is not None:
+                kl.stop()
+        await drop_postgres(name)
