@@ -74,6 +74,8 @@ class CompiledTrigger:
     split_on_tracking_id: Compiled | None = None  # splitOnConfiguration.correlation.clientTrackingId, per item
     operation_options: tuple[str, ...] = ()
     runtime_configuration: dict[str, Any] = field(default_factory=dict)
+    # With EnableSchemaValidation: the body's JSON Schema validator, built (and the schema checked) once here.
+    body_validator: Any = None
 
 
 def compile_trigger(name: str, raw: Any, path: str, value: ValueFn) -> CompiledTrigger:
@@ -115,9 +117,28 @@ def compile_trigger(name: str, raw: Any, path: str, value: ValueFn) -> CompiledT
     _correlation(trigger, raw, keys, path, value)
     if folded == "request":
         _request(trigger, raw, keys, path, value)
+        _body_validator(trigger, child(child(path, keys.get("inputs", "inputs")), "schema"))
     else:
         _recurrence(trigger, raw, keys, path)
     return trigger
+
+
+def _body_validator(trigger: CompiledTrigger, here: str) -> None:
+    """EnableSchemaValidation checks request bodies against `schema`: a schema that is not valid JSON Schema is
+    refused when the definition is saved, not found out per request."""
+    if not isinstance(trigger.schema, dict) or "enableschemavalidation" not in (
+        o.lower() for o in trigger.operation_options
+    ):
+        return
+    import jsonschema
+
+    cls = jsonschema.validators.validator_for(trigger.schema)
+    try:
+        cls.check_schema(trigger.schema)
+    except jsonschema.SchemaError as exc:
+        message = f"The Request trigger's 'schema' is not a valid JSON schema: {exc.message}"
+        raise DefinitionError(here, message) from exc
+    trigger.body_validator = cls(trigger.schema)
 
 
 def _runtime_configuration(runtime: Any, here: str, trigger: CompiledTrigger) -> dict[str, Any]:

@@ -421,3 +421,18 @@ def test_trigger_concurrency_is_kept() -> None:
         registry=REGISTRY,
     )
     assert workflow.triggers["t"].runtime_configuration == {"concurrency": {"runs": 5}}
+
+
+def test_a_validated_request_schema_must_be_a_json_schema() -> None:
+    trigger = {
+        "type": "Request",
+        "kind": "Http",
+        "inputs": {"schema": {"type": "objekt"}},
+        "operationOptions": "EnableSchemaValidation",
+    }
+    error = refused({}, triggers={"manual": trigger})
+    assert error.path == f"{ROOT}.triggers.manual.inputs.schema"
+    assert error.detail.startswith("The Request trigger's 'schema' is not a valid JSON schema:")
+    # Without the option the schema only documents the body (designer tokens): it is kept as written.
+    plain = {k: v for k, v in trigger.items() if k != "operationOptions"}
+    assert compile_({}, triggers={"manual": plain}).triggers["manual"].body_validator is None

@@ -172,7 +172,7 @@ class RequestTriggerApp:
             outputs["relativePathParameters"] = parameters
         if body_present(body, content_type):
             outputs["body"] = decode_body(body, content_type)
-        refused = self._schema_check(head.trigger_names[trigger_name.lower()], trigger, outputs.get("body"))
+        refused = self._schema_check(head, head.trigger_names[trigger_name.lower()], outputs.get("body"))
         if refused is not None:
             return refused
         try:
@@ -247,25 +247,20 @@ class RequestTriggerApp:
             return Response(status_code=202, headers=headers)
         return JSONResponse({"runs": [run.run_name for run in fired.runs]}, status_code=202, headers=headers)
 
-    def _schema_check(self, name: str, trigger: dict[str, Any], body: Any) -> Response | None:
-        options = str(_ci(trigger, "operationOptions") or "")
-        schema = _ci(_ci(trigger, "inputs") or {}, "schema")
-        if "enableschemavalidation" not in options.lower().replace(" ", "") or not isinstance(schema, dict):
+    def _schema_check(self, head: WorkflowHead, name: str, body: Any) -> Response | None:
+        compiled = head.compiled.workflow.triggers.get(name)
+        validator = compiled.body_validator if compiled is not None else None
+        if validator is None:  # without EnableSchemaValidation the schema only documents the body
             return None
-        import jsonschema
-
-        try:
-            jsonschema.validate(body, schema)
-        except jsonschema.ValidationError as exc:
-            return _error(
-                400,
-                "TriggerInputSchemaMismatch",
-                f"The input body for trigger '{name}' of type 'Request' did not match "
-                f"its schema definition. Error details: '{exc.message}'.",
-            )  # [unconfirmed] message wording
-        except jsonschema.SchemaError:
+        error = next(iter(validator.iter_errors(body)), None)
+        if error is None:
             return None
-        return None
+        return _error(
+            400,
+            "TriggerInputSchemaMismatch",
+            f"The input body for trigger '{name}' of type 'Request' did not match "
+            f"its schema definition. Error details: '{error.message}'.",
+        )  # [unconfirmed] message wording
 
     async def _answer(self, head: WorkflowHead, started: StartedRun, trigger: dict[str, Any]) -> Response:
         suppress = _suppressed(trigger)
