@@ -132,7 +132,8 @@ def _body_validator(trigger: CompiledTrigger, here: str) -> None:
         return
     import jsonschema
 
-    cls = jsonschema.validators.validator_for(trigger.schema)
+    # As ParseJson: draft 4 (Logic Apps validates with Newtonsoft.Json.Schema) unless the schema names its draft.
+    cls = jsonschema.validators.validator_for(trigger.schema, default=jsonschema.Draft4Validator)
     try:
         cls.check_schema(trigger.schema)
     except jsonschema.SchemaError as exc:
