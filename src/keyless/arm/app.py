@@ -151,7 +151,7 @@ class ManagementApp:
                 raise ArmError(405, "MethodNotAllowed", f"The method '{method}' is not allowed on a collection.")
             return JSONResponse(await self.router.list(parsed, api_version, base_url, query))
         if method in ("GET", "HEAD"):
-            found = await self.router.get(parsed, api_version)
+            found = await self.router.get(parsed, api_version, query)
             return Response(status_code=204) if method == "HEAD" else JSONResponse(found)
         if method == "PUT":
             stored, created = await self.router.put(parsed, api_version, body)

@@ -15,6 +15,7 @@ DeleteFn = Callable[[dict[str, Any]], Awaitable[None]]
 ActionFn = Callable[["ActionContext"], Awaitable[Any]]
 ViewFn = Callable[[dict[str, Any]], dict[str, Any]]
 VersionedViewFn = Callable[[dict[str, Any], str], dict[str, Any]]
+QueryViewFn = Callable[[dict[str, Any], dict[str, str]], dict[str, Any]]
 
 
 @dataclass
@@ -30,6 +31,8 @@ class ResourceType:
     view: ViewFn | None = None
     # Like `view`, for types whose shape differs by api-version (a property that only newer versions show).
     versioned_view: VersionedViewFn | None = None
+    # Applied after the view on GET and list: a shape the caller's query picks (APIM's policy `?format=`).
+    query_view: QueryViewFn | None = None
     tracked: bool = True  # tracked (top-level) resources need `location` and carry `tags`
     # How the provider spells the resource group segment in the ids it returns (MSI writes `resourcegroups`).
     group_segment: str = "resourceGroups"

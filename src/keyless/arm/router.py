@@ -191,10 +191,16 @@ class ArmRouter:
             raise errors.resource_not_found(parent_path.type_name, _names(parent_path), path.resource_group)
         return parent
 
-    def _view(self, rtype: ResourceType, body: dict[str, Any], api_version: str) -> dict[str, Any]:
+    def _view(
+        self, rtype: ResourceType, body: dict[str, Any], api_version: str, query: dict[str, str] | None = None
+    ) -> dict[str, Any]:
         if rtype.versioned_view:
-            return rtype.versioned_view(body, api_version)
-        return rtype.view(body) if rtype.view else body
+            shown = rtype.versioned_view(body, api_version)
+        else:
+            shown = rtype.view(body) if rtype.view else body
+        if query is not None and rtype.query_view is not None:
+            shown = rtype.query_view(shown, query)
+        return shown
 
     def _single(self, path: ResourcePath, api_version: str) -> ResourceType:
         """The type of a single-resource path; every type keyless serves lives in a resource group."""
@@ -208,13 +214,13 @@ class ArmRouter:
             )
         return rtype
 
-    async def get(self, path: ResourcePath, api_version: str) -> dict[str, Any]:
+    async def get(self, path: ResourcePath, api_version: str, query: dict[str, str] | None = None) -> dict[str, Any]:
         await self.check_scope(path)
         rtype = self._single(path, api_version)
         body = await self.resources.get(path.resource_id())
         if body is None:
             raise errors.resource_not_found(rtype.type, _names(path), path.resource_group)
-        return self._view(rtype, body, api_version)
+        return self._view(rtype, body, api_version, query or {})
 
     async def put(self, path: ResourcePath, api_version: str, raw: bytes) -> tuple[dict[str, Any], bool]:
         await self.check_scope(path)
@@ -311,7 +317,7 @@ class ArmRouter:
             items = await self.resources.children(path.parent_id, rtype.type)
         else:
             items = await self.resources.by_type(rtype.type, path.subscription, path.resource_group)
-        return page([self._view(rtype, i, api_version) for i in items], base_url, query)
+        return page([self._view(rtype, i, api_version, query) for i in items], base_url, query)
 
     async def action(self, path: ResourcePath, api_version: str, raw: bytes, query: dict[str, str]) -> Any:
         await self.check_scope(path)

@@ -271,6 +271,35 @@ class _Prepass:
         return end
 
 
+class _Unescape(_Prepass):
+    """The reverse pass: expression bodies lose their XML escaping (`&quot;` → `"`, `&lt;` → `<`, ...)."""
+
+    def escape(self, start: int, end: int, *, attribute: bool = False) -> None:
+        body = self.text[start:end]
+        plain = _ENTITY.sub(lambda m: _entity_text(m.group(0)), body)
+        self.changed = self.changed or plain != body
+        self.out.append(plain)
+
+
+def _entity_text(entity: str) -> str:
+    name = entity[1:-1]
+    if name.startswith("#x"):
+        return chr(int(name[2:], 16))
+    if name.startswith("#"):
+        return chr(int(name[1:]))
+    return {"amp": "&", "lt": "<", "gt": ">", "quot": '"', "apos": "'"}[name]
+
+
+def to_xml(text: str) -> str:
+    """A policy document in APIM's `xml` format: expression bodies XML-escaped, everything else as written."""
+    return _Prepass(text, _Positions(text, None)).run()[0]
+
+
+def to_rawxml(text: str) -> str:
+    """A policy document in APIM's `rawxml` format: expression bodies as C# reads them, everything else as written."""
+    return _Unescape(text, _Positions(text, None)).run()[0]
+
+
 def parse_document(text: str, origin: array[int] | None = None, original: str | None = None) -> Element:
     """Parse policy text (raw or escaped) into its root `Element`; malformed text -> ValidationError.
 

@@ -153,3 +153,35 @@ def test_fragments(keyless: Keyless, apim: ApiManagementClient) -> None:
     apim.policy.delete(rg, s, "policy", if_match="*")
     assert keyless.arm("DELETE", f"{service_path(keyless, s)}/policyFragments/frag1", API).status_code == 200
     apim.api_management_service.begin_delete(rg, s).result()
+
+
+EXPRESSIVE_RAW = doc(
+    '<set-header name="X-Who" exists-action="override">'
+    '<value>@(context.Request.Headers.GetValueOrDefault("a", "") != "" && 1 < 2 ? "y" : "n")</value></set-header>'
+)
+EXPRESSIVE_XML = doc(
+    '<set-header name="X-Who" exists-action="override">'
+    "<value>@(context.Request.Headers.GetValueOrDefault(&quot;a&quot;, &quot;&quot;) != &quot;&quot; &amp;&amp; "
+    "1 &lt; 2 ? &quot;y&quot; : &quot;n&quot;)</value></set-header>"
+)
+
+
+def test_get_answers_in_the_format_asked_for(keyless: Keyless, apim: ApiManagementClient, scoped: str) -> None:
+    """APIM's Policy Export Format: `xml` (the default) escapes expression bodies, `rawxml` does not."""
+    rg, s = keyless.e["resource_group"], scoped
+    apim.api_policy.create_or_update(rg, s, "p-api", "policy", PolicyContract(value=EXPRESSIVE_RAW, format="rawxml"))
+    as_xml = apim.api_policy.get(rg, s, "p-api", "policy")  # the SDK asks for xml unless told otherwise
+    assert (as_xml.value, as_xml.format) == (EXPRESSIVE_XML, "xml")
+    as_raw = apim.api_policy.get(rg, s, "p-api", "policy", format="rawxml")
+    assert (as_raw.value, as_raw.format) == (EXPRESSIVE_RAW, "rawxml")
+
+    apim.api_policy.create_or_update(rg, s, "p-api", "policy", PolicyContract(value=EXPRESSIVE_XML, format="xml"))
+    assert apim.api_policy.get(rg, s, "p-api", "policy", format="rawxml").value == EXPRESSIVE_RAW
+    assert apim.api_policy.get(rg, s, "p-api", "policy").value == EXPRESSIVE_XML
+    listed = keyless.arm("GET", f"{service_path(keyless, s)}/apis/p-api/policies", API, params={"format": "rawxml"})
+    assert [p["properties"]["value"] for p in listed.json()["value"]] == [EXPRESSIVE_RAW]
+
+    link = keyless.arm(
+        "GET", f"{service_path(keyless, s)}/apis/p-api/policies/policy", API, params={"format": "xml-link"}
+    )
+    assert link.status_code == 400 and link.json()["error"]["details"][0]["target"] == "format"
