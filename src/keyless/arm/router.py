@@ -6,6 +6,7 @@ module holds only what is particular to it.
 
 from __future__ import annotations
 
+import asyncio
 import json
 from contextvars import ContextVar
 from dataclasses import dataclass
@@ -147,6 +148,10 @@ class ArmRouter:
         self.resources = resources
         self.subscription_id = subscription_id
         self.location = location
+        # PUTs under one parent run one at a time in this process: a type's `prepare` checks its siblings (an API
+        # path unique in its service, an operation's method and template in its API) and must not race another
+        # PUT between that check and the write.
+        self._put_locks: dict[str, asyncio.Lock] = {}
 
     def _type(self, path: ResourcePath, api_version: str) -> ResourceType:
         type_name = path.type_name
@@ -234,21 +239,22 @@ class ArmRouter:
                 "The request content was invalid and could not be deserialized: 'the body must be a JSON object.'"
             )
         parent = await self._parent(path)
-        existing = await self.resources.get(path.resource_id())
-        # ARM keeps the id as first written; a later request that spells it in another case addresses the same one.
-        resource_id = existing["id"] if existing else _provider_id(rtype, path)
         if rtype.tracked:
             check_tracked(body)
-        ctx = PutContext(path, resource_id, body, existing, api_version, parent)
-        stored = await rtype.prepare(ctx)
-        stored = self._envelope(rtype, path, resource_id, stored, body, existing)
-        created = await self.resources.put(
-            resource_id,
-            path.parent_id,
-            rtype.type,
-            stored,
-            resource_group_id(path.subscription, path.resource_group) if path.resource_group else None,
-        )
+        async with self._put_locks.setdefault(path.parent_id.lower(), asyncio.Lock()):
+            existing = await self.resources.get(path.resource_id())
+            # ARM keeps the id as first written; a later request spelling it in another case addresses the same one.
+            resource_id = existing["id"] if existing else _provider_id(rtype, path)
+            ctx = PutContext(path, resource_id, body, existing, api_version, parent)
+            stored = await rtype.prepare(ctx)
+            stored = self._envelope(rtype, path, resource_id, stored, body, existing)
+            created = await self.resources.put(
+                resource_id,
+                path.parent_id,
+                rtype.type,
+                stored,
+                resource_group_id(path.subscription, path.resource_group) if path.resource_group else None,
+            )
         return self._view(rtype, stored, api_version), created
 
     def _envelope(
