@@ -68,9 +68,11 @@ def schema_problem(schema: Any) -> str | None:
     return None
 
 
-def validate(schema: dict[str, Any], instance: Any) -> list[dict[str, Any]]:
-    """Newtonsoft-shaped errors for `instance` against `schema`, in document order; [] when valid."""
-    errors = list(Draft4Validator(schema).iter_errors(_plain(instance)))
+def validate(schema: dict[str, Any] | Draft4Validator, instance: Any) -> list[dict[str, Any]]:
+    """Newtonsoft-shaped errors for `instance` against `schema` (or a validator built from it once), in document
+    order; [] when valid."""
+    validator = schema if isinstance(schema, Draft4Validator) else Draft4Validator(schema)
+    errors = list(validator.iter_errors(_plain(instance)))
     order = _document_order(_plain(instance))
     converted = _convert(errors)
     converted.sort(key=lambda pair: order.get(pair[0], (len(order), 0))[1 if pair[1] else 0])

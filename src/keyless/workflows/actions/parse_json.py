@@ -13,6 +13,8 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
+from jsonschema import Draft4Validator
+
 from keyless.wdl.text import envelope_text
 from keyless.wdl.values import is_envelope
 from keyless.workflows.actions._results import BAD_REQUEST, OK, failed, inputs_of, required, succeeded
@@ -28,24 +30,26 @@ VALIDATION_FAILED = "ValidationFailed"
 class Config:
     content: Compiled
     schema: Compiled
+    validator: Draft4Validator | None = None  # built once when the schema is a constant (the usual case)
 
 
 def compile(spec: dict[str, Any], ctx: Any) -> Config:
     inputs = inputs_of(spec, ctx)
     content = ctx.value(required(inputs, "content", ctx, TYPE), "inputs.content")
     schema = ctx.value(required(inputs, "schema", ctx, TYPE), "inputs.schema")
-    if schema.is_constant:
-        problem = schema_problem(schema.evaluate(None))
-        if problem is not None:
-            raise ctx.error("inputs.schema", f"The 'schema' of action '{ctx.action_name}' is not valid: {problem}.")
-    return Config(content, schema)
+    if not schema.is_constant:
+        return Config(content, schema)
+    problem = schema_problem(schema.evaluate(None))
+    if problem is not None:
+        raise ctx.error("inputs.schema", f"The 'schema' of action '{ctx.action_name}' is not valid: {problem}.")
+    return Config(content, schema, Draft4Validator(schema.evaluate(None)))
 
 
 async def run(config: Config, ctx: Any) -> Outcome:
     content = ctx.evaluate(config.content)
     schema = ctx.evaluate(config.schema)
     inputs = {"content": content, "schema": schema}
-    problem = schema_problem(schema)
+    problem = None if config.validator is not None else schema_problem(schema)
     if problem is not None:
         return failed(
             BAD_REQUEST, f"The 'schema' property of actions of type '{TYPE}' is not valid: {problem}.", inputs=inputs
@@ -63,7 +67,7 @@ async def run(config: Config, ctx: Any) -> Outcome:
             )
     else:
         value = content
-    errors = validate(schema, value)
+    errors = validate(config.validator or schema, value)
     if errors:
         return failed(
             VALIDATION_FAILED,
