@@ -10,9 +10,8 @@ from typing import Any
 
 import typer
 
-from keyless.cli.arm_client import APIM_API_VERSION, Arm, CliError, error_text
-from keyless.cli.cloud import CliError as CloudError
 from keyless.cli.cloud import (
+    CliError,
     Cloud,
     CloudName,
     DataDir,
@@ -21,6 +20,7 @@ from keyless.cli.cloud import (
     Output,
     Subscription,
     emit,
+    error_text,
     fail,
     open_cloud,
     progress,
@@ -30,29 +30,29 @@ from keyless.gateway.management.apiops import Plan, read
 app = typer.Typer(no_args_is_help=True, help="API Management services of a running keyless.")
 
 
-def _ensure_service(arm: Arm, name: str, location: str | None) -> dict[str, Any]:
-    found = arm.call("GET", arm.service_path(name))
+APIM_API_VERSION = "2022-08-01"  # the api-version APIOps publishes with
+
+
+def _ensure_service(c: Cloud, name: str) -> dict[str, Any]:
+    found = c.request("GET", _service_path(c, name), api_version=APIM_API_VERSION)
     if found.status_code == 200:
         return dict(found.json())
     body = {
-        "location": location or arm.e.get("location") or "westeurope",
+        "location": c.location,
         "sku": {"name": "Developer", "capacity": 1},
         "properties": {"publisherEmail": "admin@keyless.local", "publisherName": "keyless"},
     }
-    made = arm.call("PUT", arm.service_path(name), body)
-    if made.status_code not in (200, 201):
-        raise CliError(f"cannot create service {name}: {error_text(made)}")
-    return dict(made.json())
+    return dict(c.arm("PUT", _service_path(c, name), body, api_version=APIM_API_VERSION))
 
 
-def run_import(arm: Arm, plan: Plan, service: str, location: str | None) -> dict[str, Any]:
+def run_import(c: Cloud, plan: Plan, service: str) -> dict[str, Any]:
     """PUT everything in order; a refusal is recorded with ARM's reason and the import goes on."""
-    svc = _ensure_service(arm, service, location)
-    base = arm.service_path(service)
+    svc = _ensure_service(c, service)
+    base = _service_path(c, service)
     imported: dict[str, int] = {}
     failed: list[dict[str, str]] = []
     for put in plan.puts:
-        response = arm.call("PUT", base + put.path, put.body)
+        response = c.request("PUT", base + put.path, put.body, api_version=APIM_API_VERSION)
         if response.status_code in (200, 201):
             imported[put.kind] = imported.get(put.kind, 0) + 1
         else:
@@ -60,8 +60,8 @@ def run_import(arm: Arm, plan: Plan, service: str, location: str | None) -> dict
     subscriptions = []
     for put in plan.puts:
         if put.kind == "subscription" and not any(f["path"] == put.path for f in failed):
-            keys = arm.call("POST", f"{base}{put.path}/listSecrets").json()
-            props = arm.call("GET", base + put.path).json()["properties"]
+            keys = c.arm("POST", f"{base}{put.path}/listSecrets", api_version=APIM_API_VERSION, ok=(200,))
+            props = c.arm("GET", base + put.path, api_version=APIM_API_VERSION, ok=(200,))["properties"]
             subscriptions.append(
                 {
                     "name": put.path.rsplit("/", 1)[1],
@@ -117,11 +117,11 @@ def import_(
         raise typer.BadParameter("--output is table or json")
     try:
         plan = read(folder)
-        arm = Arm(data_dir, resource_group)
+        c = open_cloud("keyless", data_dir, resource_group, location=location)
         try:
-            summary = run_import(arm, plan, service, location)
+            summary = run_import(c, plan, service)
         finally:
-            arm.close()
+            c.close()
     except (CliError, FileNotFoundError, ValueError) as exc:
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(2) from exc
@@ -157,7 +157,7 @@ def _wait_provisioned(c: Cloud, path: str, body: dict[str, Any]) -> dict[str, An
             body = c.arm("GET", path, api_version=APIM_API_VERSION)
             state = (body.get("properties") or {}).get("provisioningState", "Succeeded")
     if state != "Succeeded":
-        raise CloudError(f"{path} ended in provisioningState {state}")
+        raise CliError(f"{path} ended in provisioningState {state}")
     return body
 
 
@@ -195,7 +195,7 @@ def service_create(
             output,
             [("name", "name"), ("gatewayUrl", "properties.gatewayUrl"), ("state", "properties.provisioningState")],
         )
-    except CloudError as exc:
+    except CliError as exc:
         raise fail(exc) from exc
 
 
@@ -240,7 +240,7 @@ def api_create(
         for spec in operation or ["GET /*", "POST /*"]:
             method, _, template = spec.strip().partition(" ")
             if not template.startswith("/"):
-                raise CloudError(f"--operation is 'METHOD /template', not {spec!r}")
+                raise CliError(f"--operation is 'METHOD /template', not {spec!r}")
             op_id = re.sub(r"[^A-Za-z0-9]+", "-", f"{method.lower()}{template}").strip("-") or method.lower()
             c.arm(
                 "PUT",
@@ -249,7 +249,7 @@ def api_create(
                 api_version=APIM_API_VERSION,
             )
         emit(made, output, [("name", "name"), ("path", "properties.path"), ("serviceUrl", "properties.serviceUrl")])
-    except CloudError as exc:
+    except CliError as exc:
         raise fail(exc) from exc
 
 
@@ -272,7 +272,7 @@ def policy_set(
     """
     try:
         if (file is None) == (xml is None):
-            raise CloudError("give the policy with exactly one of --file or --xml")
+            raise CliError("give the policy with exactly one of --file or --xml")
         document = file.read_text() if file is not None else xml
         c = open_cloud(cloud, data_dir, resource_group, subscription)
         scope = _service_path(c, service)
@@ -281,7 +281,7 @@ def policy_set(
             if operation:
                 scope += f"/operations/{operation}"
         elif operation:
-            raise CloudError("--operation needs --api")
+            raise CliError("--operation needs --api")
         made = c.arm(
             "PUT",
             f"{scope}/policies/policy",
@@ -289,7 +289,7 @@ def policy_set(
             api_version=APIM_API_VERSION,
         )
         emit(made, output, [("id", "id"), ("format", "properties.format")])
-    except (CloudError, OSError) as exc:
+    except (CliError, OSError) as exc:
         raise fail(exc) from exc
 
 
@@ -334,7 +334,7 @@ def subscription_create(
             output,
             [("name", "name"), ("scope", "scope"), ("primaryKey", "primaryKey"), ("secondaryKey", "secondaryKey")],
         )
-    except CloudError as exc:
+    except CliError as exc:
         raise fail(exc) from exc
 
 
@@ -360,7 +360,7 @@ def subscription_keys(
             output,
             [("name", "name"), ("primaryKey", "primaryKey"), ("secondaryKey", "secondaryKey")],
         )
-    except CloudError as exc:
+    except CliError as exc:
         raise fail(exc) from exc
 
 
@@ -393,5 +393,5 @@ def named_value_set(
             api_version=APIM_API_VERSION,
         )
         emit(made, output, [("name", "name"), ("secret", "properties.secret")])
-    except CloudError as exc:
+    except CliError as exc:
         raise fail(exc) from exc

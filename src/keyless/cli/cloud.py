@@ -74,17 +74,28 @@ class Cloud:
     def group_path(self) -> str:
         return f"/subscriptions/{self.subscription_id}/resourceGroups/{self.resource_group}"
 
+    def request(
+        self, method: str, path: str, body: Any = None, *, api_version: str | None = None, params: Any = None
+    ) -> httpx.Response:
+        """One management call with the caller's token; the answer as it came (callers that record refusals)."""
+        query = dict(params or {})
+        if api_version is not None:
+            query["api-version"] = api_version
+        try:
+            return self.client.request(
+                method,
+                self.management + path,
+                params=query or None,
+                json=body,
+                headers={"Authorization": "Bearer " + self.token(f"{AZURE_MANAGEMENT}/.default")},
+            )
+        except httpx.TransportError as exc:
+            raise CliError(f"{self.management} is not reachable ({exc}); is `keyless up` running?") from exc
+
     def arm(
         self, method: str, path: str, body: Any = None, *, api_version: str, ok: tuple[int, ...] = (200, 201)
     ) -> Any:
-        response = self.client.request(
-            method,
-            self.management + path,
-            params={"api-version": api_version},
-            json=body,
-            headers={"Authorization": "Bearer " + self.token(f"{AZURE_MANAGEMENT}/.default")},
-        )
-        return _result(response, ok, f"{method} {path}")
+        return _result(self.request(method, path, body, api_version=api_version), ok, f"{method} {path}")
 
     def graph_call(self, method: str, path: str, body: Any = None, *, ok: tuple[int, ...] = (200, 201, 204)) -> Any:
         response = self.client.request(
@@ -100,8 +111,10 @@ class Cloud:
         path = data_dir / "endpoints.json"
         try:
             e = dict(json.loads(path.read_text()))
+        except FileNotFoundError as exc:
+            raise CliError(f"{path} not found; start keyless with `keyless up --data-dir {data_dir}`") from exc
         except OSError as exc:
-            raise CliError(f"cannot read {path}; is `keyless up --data-dir {data_dir}` running?") from exc
+            raise CliError(f"cannot read {path}: {exc.strerror}") from exc
         except ValueError as exc:
             raise CliError(f"{path} is not valid JSON") from exc
         verify = ssl.create_default_context(cafile=str(e["ca_cert"]))
@@ -110,15 +123,18 @@ class Cloud:
         def token(scope: str) -> str:
             if scope not in tokens:
                 with httpx.Client(verify=verify, timeout=30) as client:
-                    response = client.post(
-                        f"{e['login']}/{e['tenant_id']}/oauth2/v2.0/token",
-                        data={
-                            "grant_type": "client_credentials",
-                            "client_id": e["admin"]["client_id"],
-                            "client_secret": e["admin"]["client_secret"],
-                            "scope": scope,
-                        },
-                    )
+                    try:
+                        response = client.post(
+                            f"{e['login']}/{e['tenant_id']}/oauth2/v2.0/token",
+                            data={
+                                "grant_type": "client_credentials",
+                                "client_id": e["admin"]["client_id"],
+                                "client_secret": e["admin"]["client_secret"],
+                                "scope": scope,
+                            },
+                        )
+                    except httpx.TransportError as exc:
+                        raise CliError(f"keyless at {e['login']} is not reachable ({exc}); is it running?") from exc
                 if response.status_code != 200:
                     raise CliError(f"the admin credential was refused: {error_text(response)}")
                 tokens[scope] = str(response.json()["access_token"])

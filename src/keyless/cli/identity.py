@@ -2,17 +2,26 @@
 
 from __future__ import annotations
 
-import json
 import shlex
-import ssl
 from pathlib import Path
 from typing import Any
 
-import httpx
 import typer
 
 from keyless.cli.cloud import CliError as CloudError
-from keyless.cli.cloud import CloudName, DataDir, Group, Location, Output, Subscription, emit, fail, open_cloud
+from keyless.cli.cloud import (
+    Cloud,
+    CloudName,
+    DataDir,
+    Group,
+    Location,
+    Output,
+    Subscription,
+    emit,
+    error_text,
+    fail,
+    open_cloud,
+)
 
 app = typer.Typer(no_args_is_help=True, help="Managed identities of keyless resources.")
 
@@ -20,55 +29,15 @@ app = typer.Typer(no_args_is_help=True, help="Managed identities of keyless reso
 EXPORTED = ("IDENTITY_ENDPOINT", "IDENTITY_HEADER", "AZURE_POD_IDENTITY_AUTHORITY_HOST")
 
 
-class CliError(Exception):
-    pass
-
-
-def _endpoints(data_dir: Path) -> dict[str, Any]:
-    path = data_dir / "endpoints.json"
-    try:
-        return dict(json.loads(path.read_text()))
-    except OSError as exc:
-        raise CliError(f"cannot read {path} ({exc.strerror}); is `keyless up --data-dir {data_dir}` running?") from exc
-    except ValueError as exc:
-        raise CliError(f"{path} is not valid JSON") from exc
-
-
-def _error_text(response: httpx.Response) -> str:
-    try:
-        body = response.json()
-    except ValueError:
-        return f"HTTP {response.status_code}"
-    error = body.get("error") if isinstance(body, dict) else None
-    if isinstance(error, dict):
-        return f"{error.get('code')}: {error.get('message')}"
-    if isinstance(body, dict) and "error_description" in body:
-        return f"{body.get('error')}: {body['error_description']}"
-    return f"HTTP {response.status_code}"
-
-
-def identity_endpoints(endpoints: dict[str, Any], resource_id: str) -> dict[str, Any]:
+def identity_endpoints(data_dir: Path, resource_id: str) -> dict[str, Any]:
     """Ask the management plane, as the local admin, for the host's endpoints."""
-    admin = endpoints["admin"]
-    with httpx.Client(verify=ssl.create_default_context(cafile=str(endpoints["ca_cert"])), timeout=30) as client:
-        token = client.post(
-            f"{endpoints['login']}/{endpoints['tenant_id']}/oauth2/v2.0/token",
-            data={
-                "grant_type": "client_credentials",
-                "client_id": admin["client_id"],
-                "client_secret": admin["client_secret"],
-                "scope": "https://management.azure.com/.default",
-            },
-        )
-        if token.status_code != 200:
-            raise CliError(f"the admin credential was refused: {_error_text(token)}")
-        response = client.post(
-            f"{endpoints['management']}/keyless/identityEndpoints",
-            params={"resourceId": resource_id},
-            headers={"Authorization": f"Bearer {token.json()['access_token']}"},
-        )
+    c = Cloud.keyless(data_dir)
+    try:
+        response = c.request("POST", "/keyless/identityEndpoints", params={"resourceId": resource_id})
+    finally:
+        c.close()
     if response.status_code != 200:
-        raise CliError(_error_text(response))
+        raise CloudError(error_text(response))
     return dict(response.json())
 
 
@@ -88,8 +57,8 @@ def env(
         python my_app.py    # ManagedIdentityCredential() now runs as that identity
     """
     try:
-        document = identity_endpoints(_endpoints(data_dir), resource_id)
-    except (CliError, httpx.HTTPError) as exc:
+        document = identity_endpoints(data_dir, resource_id)
+    except CloudError as exc:
         typer.echo(f"keyless identity env: {exc}", err=True)
         raise typer.Exit(1) from exc
     for name in EXPORTED:

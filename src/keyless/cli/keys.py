@@ -6,8 +6,9 @@ import json
 from pathlib import Path
 from typing import Any
 
-import httpx
 import typer
+
+from keyless.cli.cloud import CliError, Cloud
 
 app = typer.Typer(no_args_is_help=True, add_completion=False, help="Token signing keys (list, rotate).")
 
@@ -20,36 +21,15 @@ def _fail(message: str) -> typer.Exit:
     return typer.Exit(1)
 
 
-def _endpoints(data_dir: Path) -> dict[str, Any]:
-    path = data_dir / "endpoints.json"
-    try:
-        return dict(json.loads(path.read_text()))
-    except FileNotFoundError:
-        raise _fail(f"{path} not found; start keyless with `keyless up --data-dir {data_dir}`") from None
-    except (OSError, ValueError) as exc:
-        raise _fail(f"cannot read {path}: {exc}") from None
-
-
 def _call(data_dir: Path, method: str, path: str) -> dict[str, Any]:
-    e = _endpoints(data_dir)
     try:
-        with httpx.Client(verify=e["ca_cert"], timeout=30) as http:
-            token = http.post(
-                f"{e['login']}/{e['tenant_id']}/oauth2/v2.0/token",
-                data={
-                    "grant_type": "client_credentials",
-                    "client_id": e["admin"]["client_id"],
-                    "client_secret": e["admin"]["client_secret"],
-                    "scope": "https://management.azure.com/.default",
-                },
-            )
-            if token.status_code != 200:
-                raise _fail(f"the admin credential was refused: {token.json().get('error_description', token.text)}")
-            r = http.request(
-                method, f"{e['management']}{path}", headers={"Authorization": f"Bearer {token.json()['access_token']}"}
-            )
-    except httpx.TransportError as exc:
-        raise _fail(f"keyless at {e.get('management')} is not reachable ({exc}); is `keyless up` running?") from None
+        c = Cloud.keyless(data_dir)
+        try:
+            r = c.request(method, path)
+        finally:
+            c.close()
+    except CliError as exc:
+        raise _fail(str(exc)) from None
     except (OSError, KeyError) as exc:  # the CA file or a field of endpoints.json is missing
         raise _fail(f"{data_dir / 'endpoints.json'} does not describe a running keyless: {exc!r}") from None
     if r.status_code != 200:

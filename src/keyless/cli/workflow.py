@@ -8,9 +8,9 @@ from typing import Any
 
 import typer
 
-from keyless.cli.arm_client import Arm, CliError, error_text
 from keyless.cli.cloud import (
     AZURE_MANAGEMENT,
+    CliError,
     Cloud,
     CloudName,
     DataDir,
@@ -19,11 +19,11 @@ from keyless.cli.cloud import (
     Output,
     Subscription,
     emit,
+    error_text,
     fail,
     open_cloud,
     progress,
 )
-from keyless.cli.cloud import CliError as CloudError
 from keyless.workflows.arm_template import Deployment
 from keyless.workflows.project import ProjectError, WorkflowDeploy, read_project
 
@@ -32,27 +32,11 @@ app = typer.Typer(no_args_is_help=True, help="Logic Apps workflows of a running 
 LOGIC_API_VERSION = "2019-05-01"
 
 
-def workflow_path(arm: Arm, name: str) -> str:
-    return f"{arm.group_path()}/providers/Microsoft.Logic/workflows/{name}"
-
-
-def _callback_urls(arm: Arm, path: str, definition: dict[str, Any]) -> dict[str, str]:
-    urls = {}
-    for trigger, spec in (definition.get("triggers") or {}).items():
-        if str(spec.get("type", "")).lower() != "request":
-            continue
-        found = arm.call("POST", f"{path}/triggers/{trigger}/listCallbackUrl", {}, api_version=LOGIC_API_VERSION)
-        if found.status_code == 200:
-            urls[trigger] = found.json()["value"]
-    return urls
-
-
-def deploy_all(arm: Arm, workflows: list[WorkflowDeploy]) -> dict[str, Any]:
+def deploy_all(c: Cloud, workflows: list[WorkflowDeploy]) -> dict[str, Any]:
     deployed, refused = [], []
     for wf in workflows:
-        body = {"location": arm.e.get("location") or "westeurope", **wf.body}
-        path = workflow_path(arm, wf.name)
-        response = arm.call("PUT", path, body, api_version=LOGIC_API_VERSION)
+        body = {"location": c.location, **wf.body}
+        response = c.request("PUT", _workflow_id(c, wf.name), body, api_version=LOGIC_API_VERSION)
         if response.status_code not in (200, 201):
             refused.append({"name": wf.name, "source": wf.source, "error": error_text(response)})
             continue
@@ -62,7 +46,7 @@ def deploy_all(arm: Arm, workflows: list[WorkflowDeploy]) -> dict[str, Any]:
                 "name": wf.name,
                 "id": response.json().get("id"),
                 "state": response.json().get("properties", {}).get("state"),
-                "callbackUrls": _callback_urls(arm, path, definition),
+                "callbackUrls": _callback_urls_of(c, wf.name, definition),
                 "notes": wf.notes,
             }
         )
@@ -104,16 +88,14 @@ def deploy(
             raise typer.BadParameter(f"--setting takes NAME=VALUE, not {item!r}")
         overrides[name] = value
     try:
-        arm = Arm(data_dir, resource_group)
+        c = open_cloud("keyless", data_dir, resource_group)
         try:
-            deployment = Deployment(
-                arm.e["subscription_id"], arm.group, arm.e.get("location") or "westeurope", arm.e.get("tenant_id", "")
-            )
+            deployment = Deployment(c.subscription_id, c.resource_group, c.location, c.tenant_id)
             workflows = read_project(path, deployment, parameters=parameters, settings=overrides)
             with progress(f"deploying {len(workflows)} workflow(s)"):
-                summary = deploy_all(arm, workflows)
+                summary = deploy_all(c, workflows)
         finally:
-            arm.close()
+            c.close()
     except (CliError, ProjectError) as exc:
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(2) from exc
@@ -145,7 +127,7 @@ def _load_json(value: str) -> Any:
     try:
         return json.loads(Path(value[1:]).read_text() if value.startswith("@") else value)
     except (OSError, ValueError) as exc:
-        raise CloudError(f"cannot read JSON from {value[:60]!r}: {exc}") from exc
+        raise CliError(f"cannot read JSON from {value[:60]!r}: {exc}") from exc
 
 
 @app.command("create")
@@ -194,7 +176,7 @@ def create(
                 ("callbackUrls", "callbackUrls"),
             ],
         )
-    except CloudError as exc:
+    except CliError as exc:
         raise fail(exc) from exc
 
 
@@ -253,7 +235,7 @@ def trigger(
         emit(result, output, [("status", "status"), ("run", "run"), ("body", "body")])
         if response.status_code >= 400:
             raise typer.Exit(1)
-    except CloudError as exc:
+    except CliError as exc:
         raise fail(exc) from exc
 
 
@@ -284,7 +266,7 @@ def runs(
         c = open_cloud(cloud, data_dir, resource_group, subscription)
         found = c.arm("GET", f"{_workflow_id(c, name)}/runs?$top={top}", api_version=LOGIC_API_VERSION, ok=(200,))
         emit(found.get("value", []), output, RUN_COLUMNS)
-    except CloudError as exc:
+    except CliError as exc:
         raise fail(exc) from exc
 
 
@@ -330,12 +312,12 @@ def show(
                 ("why", "properties.error.message"),
             ],
         )
-    except CloudError as exc:
+    except CliError as exc:
         raise fail(exc) from exc
 
 
 def _result_of(c: Cloud, url: str) -> dict[str, Any]:
     response = c.client.get(url, headers={"Authorization": "Bearer " + c.token(f"{AZURE_MANAGEMENT}/.default")})
     if response.status_code != 200:
-        raise CloudError(f"GET {url} was refused: HTTP {response.status_code}")
+        raise CliError(f"GET {url} was refused: HTTP {response.status_code}")
     return dict(response.json())
